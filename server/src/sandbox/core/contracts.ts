@@ -5,8 +5,8 @@
  * itself and stays consistent with what the SDKs see.
  */
 import type Database from "better-sqlite3";
-import type { SandboxClock } from "./clock.ts";
-import type { Emulator, EmulatorResponse } from "./http.ts";
+import type { SandboxClock } from "./clock";
+import type { Emulator, EmulatorResponse } from "./http";
 
 export interface EmulatorDeps {
   /** The sandbox database (a file in the data folder, or `:memory:` in tests). Each emulator owns

@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import type { FaultInjector, FaultRule } from "./faults.ts";
+import type { FaultInjector, FaultRule } from "./faults";
 
 export interface EmulatorRequest {
   method: string;
