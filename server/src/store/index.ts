@@ -1,0 +1,20 @@
+import { auditRepo } from "./audit";
+import { openStore, type Store } from "./db";
+import { loginAttemptsRepo } from "./login-attempts";
+import { sessionsRepo } from "./sessions";
+import { staffRepo } from "./staff";
+
+export type { Store } from "./db";
+export * from "./schema";
+
+/** The store's repositories over one database handle. */
+export function repos(store: Store) {
+  return {
+    staff: staffRepo(store.db),
+    sessions: sessionsRepo(store.db),
+    loginAttempts: loginAttemptsRepo(store.db),
+    audit: auditRepo(store.db),
+  };
+}
+export type Repos = ReturnType<typeof repos>;
+export { openStore };
