@@ -1,0 +1,8 @@
+export {
+  UnkeyEmulator,
+  keyspaceIdFor,
+  unkeyEndpoints,
+  type UnkeyEmulatorOptions,
+} from "./emulator";
+export { errorTypes as unkeyErrorTypes } from "./errors";
+export { refillsAt, midnightsBetween } from "./refill";
