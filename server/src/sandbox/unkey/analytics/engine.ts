@@ -123,9 +123,9 @@ function converter(type: SqlType): (v: unknown) => unknown {
       return (v) =>
         v === null || typeof v === "string"
           ? v
-          : typeof v === "object"
-            ? JSON.stringify(v)
-            : String(v);
+          : typeof v === "number" || typeof v === "bigint"
+            ? String(v)
+            : JSON.stringify(v);
     case "int":
     case "datetime":
     case "date":
