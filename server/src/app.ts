@@ -97,7 +97,8 @@ export async function buildApp(deps: AppDeps) {
   if (fs.existsSync(indexHtml)) {
     await app.register(fastifyStatic, {
       root: deps.config.clientDist,
-      wildcard: false,
+      // Look files up per request, so a rebuild under a running server serves the new assets.
+      wildcard: true,
       // Hashed assets are immutable; index.html must always be revalidated.
       setHeaders(reply, file) {
         reply.header(
