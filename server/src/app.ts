@@ -53,9 +53,7 @@ export async function buildApp(deps: AppDeps) {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
     },
-    trustProxy: deps.config.nodeEnv === "production",
-    disableRequestLogging: deps.config.logLevel !== "debug" && deps.config.logLevel !== "trace",
-    maxParamLength: 5000,
+    trustProxy: deps.config.trustProxy,
   });
   await app.register(fastifyCookie);
 

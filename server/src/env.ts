@@ -32,6 +32,11 @@ const envSchema = z.object({
     .enum(["true", "false", "auto"])
     .default("auto")
     .transform((v) => (v === "auto" ? ("auto" as const) : v === "true")),
+  /** Behind a reverse proxy: trust X-Forwarded-* (client IP for the login limit, https). */
+  TRUST_PROXY: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
   UNKEY_ROOT_KEY: z.string().trim().optional(),
   UNKEY_API_ID: z.string().trim().optional(),
   UNKEY_API_URL: optionalUrl,
@@ -60,6 +65,7 @@ export type Config = {
   sessionTtlMs: number;
   login: { maxAttempts: number; windowMs: number };
   cookieSecure: boolean | "auto";
+  trustProxy: boolean;
   clientDist: string;
 } & (
   | { mode: "live"; upstream: UpstreamConfig }
@@ -89,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionTtlMs: e.SESSION_TTL_HOURS * 3_600_000,
     login: { maxAttempts: e.LOGIN_MAX_ATTEMPTS, windowMs: e.LOGIN_WINDOW_MINUTES * 60_000 },
     cookieSecure: e.COOKIE_SECURE,
+    trustProxy: e.TRUST_PROXY,
     clientDist: path.resolve(e.CLIENT_DIST),
   };
   if (!e.UNKEY_ROOT_KEY) {
