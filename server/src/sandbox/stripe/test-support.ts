@@ -55,7 +55,7 @@ export async function startStripeSandbox(at = T0): Promise<StripeSandbox> {
   };
 }
 
-const FIXTURES = new URL("../../../../../shared/specs/stripe/fixtures3.json", import.meta.url);
+const FIXTURES = new URL("../../../../specs/stripe/fixtures3.json", import.meta.url);
 let fixtureCache: Record<string, unknown> | undefined;
 
 /** Stripe's example object for a resource (`customer`, `billing.meter`, …). */

@@ -9,7 +9,7 @@ import addFormatsModule from "ajv-formats";
 import { parse } from "yaml";
 
 const specPath = fileURLToPath(
-  new URL("../../../../../../shared/specs/unkey/openapi-generated.yaml", import.meta.url),
+  new URL("../../../../../specs/unkey/openapi-generated.yaml", import.meta.url),
 );
 
 interface Spec {
