@@ -2,6 +2,8 @@
  * The whole server over real HTTP: live mode pointed at the emulators that `pnpm sandbox` runs
  * (UNKEY_API_URL / STRIPE_API_URL), as an operator would against a self-hosted Unkey.
  */
+import { Writable } from "node:stream";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "./auth/password";
 import { loadConfig } from "./env";
@@ -11,6 +13,8 @@ import { startConsole, type RunningConsole } from "./server";
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 let sandbox: Sandbox;
 let running: RunningConsole;
+/** Every log line the console writes, at debug level (the most verbose it logs requests at). */
+const logLines: string[] = [];
 
 beforeAll(async () => {
   sandbox = await startSandbox({ dataDir: null, unkeyPort: 0, stripePort: 0, traffic: false });
@@ -25,7 +29,16 @@ beforeAll(async () => {
     CLIENT_DIST: "/nonexistent",
   });
   expect(config.mode).toBe("live");
-  running = await startConsole(config, { inMemoryStore: true });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logLines.push(chunk.toString());
+      done();
+    },
+  });
+  running = await startConsole(config, {
+    inMemoryStore: true,
+    log: pino({ level: "debug" }, sink),
+  });
   await running.deps.repos.staff.create({
     email: "ops@company.test",
     name: "Ops",
@@ -113,6 +126,38 @@ describe("live mode against the emulators, over HTTP", () => {
     const body = (await res.json()) as { error: { message: string } };
     expect(body.error.message).toMatch(/email/);
     expect(body.error.message).toMatch(/password/);
+  });
+});
+
+describe("secrets", () => {
+  it("no log line carries the Unkey root key, the Stripe secret, a password or a session token", async () => {
+    // Exercise sign-in (password in the body, cookies in headers) and upstream reads first.
+    const first = await fetch(`${running.url}/healthz`);
+    const csrf = /csrf_token=([^;]+)/.exec(cookiesOf(first).get("csrf_token") ?? "")![1]!;
+    const signIn = await fetch(`${running.url}/trpc/session.signIn`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        cookie: `csrf_token=${csrf}`,
+        "x-csrf-token": csrf,
+      },
+      body: JSON.stringify({ email: "ops@company.test", password: "correct horse battery" }),
+    });
+    const token = /session=([^;]+)/.exec(cookiesOf(signIn).get("session")!)![1]!;
+    await fetch(`${running.url}/trpc/customers.list?input=%7B%7D`, {
+      headers: { cookie: `session=${token}`, authorization: "Bearer should-not-be-logged" },
+    });
+    const all = logLines.join("");
+    expect(logLines.length).toBeGreaterThan(3);
+    for (const secret of [
+      sandbox.credentials.unkeyRootKey,
+      sandbox.credentials.stripeSecretKey,
+      "correct horse battery",
+      token,
+      "should-not-be-logged",
+    ]) {
+      expect({ secret, logged: all.includes(secret) }).toEqual({ secret, logged: false });
+    }
   });
 });
 
