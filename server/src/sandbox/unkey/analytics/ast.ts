@@ -75,3 +75,49 @@ export interface Query {
   /** UNION / EXCEPT / INTERSECT branches. */
   compound: Select[];
 }
+
+/**
+ * The expressions directly inside `e` (not inside subqueries), in source order. One definition of
+ * the tree's shape for every walk (validation, GROUP BY checks), so a new node kind is handled once.
+ */
+export function childExprs(e: Expr): Expr[] {
+  switch (e.kind) {
+    case "call":
+      return [...(e.params ?? []), ...e.args];
+    case "binary":
+      return [e.left, e.right];
+    case "unary":
+    case "isNull":
+    case "cast":
+      return [e.operand];
+    case "between":
+      return [e.operand, e.low, e.high];
+    case "in":
+      return [e.operand, ...(e.list ?? [])];
+    case "like":
+      return [e.operand, e.pattern];
+    case "interval":
+      return [e.value];
+    case "case":
+      return [
+        ...(e.operand ? [e.operand] : []),
+        ...e.branches.flatMap((b) => [b.when, b.then]),
+        ...(e.else ? [e.else] : []),
+      ];
+    case "array":
+    case "tuple":
+      return e.items;
+    case "lambda":
+      return [e.body];
+    case "index":
+      return [e.operand, e.index];
+    case "number":
+    case "string":
+    case "null":
+    case "bool":
+    case "column":
+    case "star":
+    case "subquery":
+      return [];
+  }
+}

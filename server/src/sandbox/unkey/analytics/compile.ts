@@ -7,7 +7,14 @@
  * production (`time >= now() - INTERVAL 7 DAY` on the Int64-millisecond raw `time`) is equally
  * wrong here instead of silently "working" in the sandbox.
  */
-import type { Expr, Query, Select, SelectItem, TableRef } from "./ast";
+import {
+  childExprs,
+  type Expr,
+  type Query,
+  type Select,
+  type SelectItem,
+  type TableRef,
+} from "./ast";
 import { invalidQuery, unsupported } from "./errors";
 import { aggregateFunctions } from "./functions";
 
@@ -414,47 +421,9 @@ export class Compiler {
           `Column \`${e.name}\` is not under aggregate function and not in GROUP BY keys`,
         );
       }
-      case "call":
-        e.args.forEach(rec);
-        return;
-      case "binary":
-        rec(e.left);
-        rec(e.right);
-        return;
-      case "unary":
-      case "isNull":
-      case "cast":
-        rec(e.operand);
-        return;
-      case "between":
-        rec(e.operand);
-        rec(e.low);
-        rec(e.high);
-        return;
-      case "in":
-        rec(e.operand);
-        e.list?.forEach(rec);
-        return;
-      case "like":
-        rec(e.operand);
-        rec(e.pattern);
-        return;
-      case "interval":
-        rec(e.value);
-        return;
-      case "case":
-        rec(e.operand);
-        e.branches.forEach((b) => {
-          rec(b.when);
-          rec(b.then);
-        });
-        rec(e.else);
-        return;
-      case "array":
-      case "tuple":
-        e.items.forEach(rec);
-        return;
       default:
+        // Aggregates returned early above; anything else is grouped when its parts are.
+        childExprs(e).forEach(rec);
         return;
     }
   }

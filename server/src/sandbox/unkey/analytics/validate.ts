@@ -2,7 +2,7 @@
  * The allow-list checks Unkey runs before executing a query, in Unkey's order: tables first, then
  * functions. They walk the whole statement (CTEs, subqueries, joins, IN (SELECT …)).
  */
-import type { Expr, Query, Select, TableRef } from "./ast";
+import { childExprs, type Expr, type Query, type Select, type TableRef } from "./ast";
 import { invalidFunction, invalidTable } from "./errors";
 import { allowedFunctions, publicTables } from "./functions";
 
@@ -45,68 +45,10 @@ function walkSelect(s: Select, visit: Parameters<typeof walkQuery>[1], ctes: Set
 
 function walkExpr(e: Expr, visit: Parameters<typeof walkQuery>[1], ctes: Set<string>): void {
   const rec = (x: Expr | undefined) => x && walkExpr(x, visit, ctes);
-  switch (e.kind) {
-    case "call":
-      visit.call(e);
-      e.params?.forEach(rec);
-      e.args.forEach(rec);
-      return;
-    case "binary":
-      rec(e.left);
-      rec(e.right);
-      return;
-    case "unary":
-    case "isNull":
-    case "cast":
-      rec(e.operand);
-      return;
-    case "between":
-      rec(e.operand);
-      rec(e.low);
-      rec(e.high);
-      return;
-    case "in":
-      rec(e.operand);
-      e.list?.forEach(rec);
-      if (e.subquery) walkQuery(e.subquery, visit, ctes);
-      return;
-    case "like":
-      rec(e.operand);
-      rec(e.pattern);
-      return;
-    case "interval":
-      rec(e.value);
-      return;
-    case "case":
-      rec(e.operand);
-      for (const b of e.branches) {
-        rec(b.when);
-        rec(b.then);
-      }
-      rec(e.else);
-      return;
-    case "array":
-    case "tuple":
-      e.items.forEach(rec);
-      return;
-    case "subquery":
-      walkQuery(e.query, visit, ctes);
-      return;
-    case "lambda":
-      rec(e.body);
-      return;
-    case "index":
-      rec(e.operand);
-      rec(e.index);
-      return;
-    case "number":
-    case "string":
-    case "null":
-    case "bool":
-    case "column":
-    case "star":
-      return;
-  }
+  if (e.kind === "call") visit.call(e);
+  if (e.kind === "subquery") walkQuery(e.query, visit, ctes);
+  if (e.kind === "in" && e.subquery) walkQuery(e.subquery, visit, ctes);
+  childExprs(e).forEach(rec);
 }
 
 export function validateQuery(q: Query): void {
