@@ -9,11 +9,10 @@ import fastifyCookie from "@fastify/cookie";
 import fastifyStatic from "@fastify/static";
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
-import { createContextInner, type AppDeps, type CookieJar, type SessionInfo } from "./context";
+import { createContextInner, type AppDeps, type CookieJar } from "./context";
+import { exportRoutes } from "./http/exports";
+import { CSRF_COOKIE, readSession, SESSION_COOKIE } from "./http/session";
 import { appRouter, type AppRouter } from "./routers/index";
-
-const CSRF_COOKIE = "csrf_token";
-const SESSION_COOKIE = "session";
 
 function cookieJar(req: FastifyRequest, reply: FastifyReply, deps: AppDeps): CookieJar {
   const secure =
@@ -31,18 +30,6 @@ function cookieJar(req: FastifyRequest, reply: FastifyReply, deps: AppDeps): Coo
     clear(name) {
       void reply.clearCookie(name, { path: "/", sameSite: "strict", secure });
     },
-  };
-}
-
-async function readSession(deps: AppDeps, token: string | undefined): Promise<SessionInfo | null> {
-  if (!token) return null;
-  const found = await deps.repos.sessions.resolve(token, deps.now());
-  if (!found) return null;
-  const { session, staff } = found;
-  return {
-    id: session.id,
-    csrfToken: session.csrf_token,
-    staff: { id: staff.id, email: staff.email, name: staff.name, role: staff.role },
   };
 }
 
@@ -91,6 +78,8 @@ export async function buildApp(deps: AppDeps) {
     } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
   });
 
+  await app.register(exportRoutes(deps));
+
   const indexHtml = path.join(deps.config.clientDist, "index.html");
   if (fs.existsSync(indexHtml)) {
     await app.register(fastifyStatic, {
@@ -107,7 +96,12 @@ export async function buildApp(deps: AppDeps) {
     });
     // SPA fallback: any other GET that is not an API route renders the app.
     app.setNotFoundHandler((req, reply) => {
-      if (req.method === "GET" && !req.url.startsWith("/trpc") && !req.url.startsWith("/healthz")) {
+      if (
+        req.method === "GET" &&
+        !req.url.startsWith("/trpc") &&
+        !req.url.startsWith("/healthz") &&
+        !req.url.startsWith("/export/")
+      ) {
         return reply.type("text/html").header("cache-control", "no-cache").sendFile("index.html");
       }
       return reply.code(404).send({ error: "Not found" });

@@ -3,7 +3,10 @@
  * needs and is what tests call; `createContext` (in app.ts) reads the HTTP request into it.
  */
 import type { Logger } from "pino";
+import type { AnalyticsGateway } from "./analytics/gateway";
 import type { Config } from "./env";
+import type { PlanCatalog } from "./plans/catalog";
+import type { DirectoryService } from "./services/directory/service";
 import type { Repos, Role } from "./store/index";
 import type { Upstream } from "./upstream/index";
 
@@ -18,6 +21,12 @@ export interface AppDeps {
   upstream: Upstream;
   log: Logger;
   now: () => number;
+  /** The plan catalog, loaded and validated once at start-up. */
+  catalog: PlanCatalog;
+  /** Unkey analytics behind the query budget and cache. */
+  analytics: AnalyticsGateway;
+  /** The directory read model's sync, refreshes and status. */
+  directory: DirectoryService;
 }
 
 export interface SessionInfo {

@@ -47,6 +47,16 @@ const envSchema = z.object({
   SANDBOX_UNKEY_PORT: z.coerce.number().int().min(0).max(65535).default(7911),
   SANDBOX_STRIPE_PORT: z.coerce.number().int().min(0).max(65535).default(7912),
   SANDBOX_TRAFFIC_RATE: z.coerce.number().min(0).default(5),
+  /** Minutes between scheduled directory syncs (full Unkey + Stripe + analytics refresh). */
+  SYNC_INTERVAL_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(10),
+  /** Unkey analytics queries allowed per rolling hour for the workspace (Unkey's quota). */
+  ANALYTICS_QUERIES_PER_HOUR: z.coerce.number().int().positive().default(1000),
+  /** Below this many queries left in the hour, background work serves cached results instead. */
+  ANALYTICS_RESERVE: z.coerce.number().int().min(0).default(200),
   /** Directory of the built SPA; served at / when present. */
   CLIENT_DIST: z.string().default(path.join(repoRoot, "client", "dist")),
 });
@@ -67,6 +77,7 @@ export type Config = {
   cookieSecure: boolean | "auto";
   trustProxy: boolean;
   clientDist: string;
+  directory: { syncIntervalMs: number; analyticsPerHour: number; analyticsReserve: number };
 } & (
   | { mode: "live"; upstream: UpstreamConfig }
   | {
@@ -97,6 +108,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cookieSecure: e.COOKIE_SECURE,
     trustProxy: e.TRUST_PROXY,
     clientDist: path.resolve(e.CLIENT_DIST),
+    directory: {
+      syncIntervalMs: e.SYNC_INTERVAL_MINUTES * 60_000,
+      analyticsPerHour: e.ANALYTICS_QUERIES_PER_HOUR,
+      analyticsReserve: Math.min(e.ANALYTICS_RESERVE, e.ANALYTICS_QUERIES_PER_HOUR - 1),
+    },
   };
   if (!e.UNKEY_ROOT_KEY) {
     return {

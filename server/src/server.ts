@@ -8,6 +8,8 @@ import { buildApp } from "./app";
 import type { AppDeps } from "./context";
 import type { Config, UpstreamConfig } from "./env";
 import { createLogger } from "./logger";
+import { loadPlanCatalog } from "./plans/catalog";
+import { attachDirectory } from "./services/directory/index";
 import { ensureSandboxStaff } from "./services/staff";
 import { openStore, repos as makeRepos } from "./store/index";
 import { createUpstream } from "./upstream/index";
@@ -61,19 +63,23 @@ export async function startConsole(
     );
     closers.push(() => store.close());
     const repos = makeRepos(store);
-    const deps: AppDeps = {
+    const deps: AppDeps = attachDirectory({
       config,
       repos,
       upstream: createUpstream(upstreamConfig),
       log,
       now: () => Date.now(),
-    };
+      catalog: loadPlanCatalog(),
+    });
     if (config.mode === "sandbox") await ensureSandboxStaff(repos, deps.now());
     await repos.sessions.deleteExpired(deps.now());
 
     const app = await buildApp(deps);
     closers.push(() => app.close());
     const address = await app.listen({ host: config.host, port: config.port });
+    // The directory syncs on a schedule; closing interrupts a running sync (it resumes later).
+    await deps.directory.start();
+    closers.push(() => deps.directory.stop());
     return {
       url: address,
       deps,

@@ -75,9 +75,42 @@ export const customersRouter = router({
             credits,
             nextRefillAt: z.string().nullable(),
             ratelimits: z.array(pool),
+            allowance: z.number().nullable(),
+            balanceAtNextRefill: z.number().nullable(),
+            burnPerHour: z.number().nullable(),
+          }),
+        ),
+        summary: z.object({
+          creditsRemaining: z.number().nullable(),
+          creditsAllowance: z.number().nullable(),
+          percentLeft: z.number().nullable(),
+          status: z.enum(["healthy", "low", "exhausted", "unlimited", "no_keys"]),
+          inOverage: z.boolean(),
+          burnPerHour: z.number().nullable(),
+          forecast: z.discriminatedUnion("kind", [
+            z.object({ kind: z.enum(["unlimited", "exhausted", "idle"]) }),
+            z.object({ kind: z.literal("runs_out"), at: z.string() }),
+            z.object({ kind: z.literal("lasts_until_refill"), at: z.string() }),
+          ]),
+          nextRefillAt: z.string().nullable(),
+        }),
+        pools: z.array(
+          pool.extend({
+            scope: z.enum(["identity", "key"]),
+            keyIds: z.array(z.string()),
+            overriddenBy: z.array(z.string()),
           }),
         ),
       }),
     )
-    .query(({ ctx, input }) => customerById(ctx.deps, input.externalId)),
+    .query(async ({ ctx, input }) => {
+      const page = await customerById(ctx.deps, input.externalId);
+      // Opening a page refreshes the customer's directory row; the page never waits for it.
+      ctx.deps.directory
+        .refreshCustomer(input.externalId)
+        .catch((err: unknown) =>
+          ctx.log.warn({ err, externalId: input.externalId }, "customer refresh failed"),
+        );
+      return page;
+    }),
 });

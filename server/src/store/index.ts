@@ -1,11 +1,16 @@
 import { auditRepo } from "./audit";
 import { openStore, type Store } from "./db";
+import { directoryRepo } from "./directory";
+import { syncRunsRepo } from "./sync-runs";
 import { loginAttemptsRepo } from "./login-attempts";
 import { sessionsRepo } from "./sessions";
 import { staffRepo } from "./staff";
 
 export type { Store } from "./db";
 export * from "./schema";
+export type { DirectoryFilter, DirectorySortColumn } from "./directory";
+export { directoryStatuses } from "./directory";
+export type { SyncCheckpoint } from "./sync-runs";
 
 /** The store's repositories over one database handle. */
 export function repos(store: Store) {
@@ -14,6 +19,8 @@ export function repos(store: Store) {
     sessions: sessionsRepo(store.db),
     loginAttempts: loginAttemptsRepo(store.db),
     audit: auditRepo(store.db),
+    directory: directoryRepo(store.db),
+    syncRuns: syncRunsRepo(store.db),
   };
 }
 export type Repos = ReturnType<typeof repos>;

@@ -50,14 +50,117 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export type DirectoryKind = "customer" | "stripe_only" | "unassigned_key";
+export type StripeMatch = "meta" | "metadata" | "none";
+
+/** One row per customer the console knows of (the directory read model). */
+export interface DirectoryCustomerTable {
+  /** INTEGER PRIMARY KEY: the FTS index reads rows by this rowid. */
+  id: Generated<number>;
+  /** Identity externalId; `stripe:<cus_…>` for Stripe-only customers; `key:<key_…>` for keys
+   * with no identity. */
+  external_id: string;
+  kind: DirectoryKind;
+  identity_id: string | null;
+  name: string | null;
+  email: string | null;
+  plan: string | null;
+  stripe_customer_id: string | null;
+  stripe_match: Generated<StripeMatch>;
+  subscription_status: string | null;
+  key_count: Generated<number>;
+  /** null = unlimited (some key has no credit limit). */
+  credits_remaining: number | null;
+  credits_allowance: number | null;
+  percent_left: number | null;
+  status: Generated<string>;
+  in_overage: Generated<number>;
+  next_refill_at: number | null;
+  burn_per_hour: number | null;
+  forecast_kind: string | null;
+  forecast_exhaustion_at: number | null;
+  last_used_at: number | null;
+  /** JSON array of "no_stripe" | "no_keys" | "no_identity". */
+  flags: Generated<string>;
+  /** Key ids and starts, space-separated: searched through the FTS index. */
+  key_terms: Generated<string>;
+  /** The sync run that last saw this row; a completed full sync deletes rows it did not see. */
+  seen_run: number;
+  synced_at: number;
+}
+
+export interface DirectoryKeyTable {
+  key_id: string;
+  /** The directory row this key belongs to (identity externalId, or `key:<key_id>`). */
+  owner: string;
+  /** Identity externalId; null for keys with no identity. */
+  external_id: string | null;
+  identity_id: string | null;
+  start: string;
+  name: string | null;
+  enabled: number;
+  /** null = unlimited. */
+  remaining: number | null;
+  refill_interval: string | null;
+  refill_amount: number | null;
+  refill_day: number | null;
+  last_used_at: number | null;
+  next_refill_at: number | null;
+  /** Start of the key's current refill period (its previous refill instant). */
+  period_start: number | null;
+  spent_period: number | null;
+  spent_24h: number | null;
+  in_overage: Generated<number>;
+  seen_run: number;
+  synced_at: number;
+}
+
+/** Stripe customers as last listed, joined to identities when the directory is aggregated. */
+export interface DirectoryStripeCustomerTable {
+  id: string;
+  name: string | null;
+  email: string | null;
+  unkey_external_id: string | null;
+  plan: string | null;
+  subscription_status: string | null;
+  /** Rank of subscription_status (active first) so the best of several subscriptions wins. */
+  subscription_rank: number | null;
+  seen_run: number;
+}
+
+export interface SyncRunTable {
+  id: Generated<number>;
+  kind: "full";
+  status: "running" | "ok" | "failed" | "interrupted";
+  phase: string;
+  done: Generated<number>;
+  total: number | null;
+  /** JSON: the cursor of each finished page per phase, so an interrupted run resumes. */
+  checkpoint: Generated<string>;
+  started_at: number;
+  updated_at: number;
+  finished_at: number | null;
+  error: string | null;
+  /** When the usage figures (burn, overage) were computed upstream; older when served stale. */
+  analytics_as_of: number | null;
+  keys_seen: Generated<number>;
+}
+
 export interface Database {
   staff: StaffTable;
   sessions: SessionTable;
   login_attempts: LoginAttemptTable;
   audit_log: AuditLogTable;
+  directory_customers: DirectoryCustomerTable;
+  directory_keys: DirectoryKeyTable;
+  directory_stripe_customers: DirectoryStripeCustomerTable;
+  sync_runs: SyncRunTable;
 }
 
 export type Staff = Selectable<StaffTable>;
 export type NewStaff = Insertable<StaffTable>;
 export type Session = Selectable<SessionTable>;
 export type AuditEntry = Selectable<AuditLogTable>;
+export type DirectoryCustomer = Selectable<DirectoryCustomerTable>;
+export type DirectoryKey = Selectable<DirectoryKeyTable>;
+export type SyncRun = Selectable<SyncRunTable>;

@@ -6,6 +6,9 @@
 import pino from "pino";
 import { createContextInner, type AppDeps, type CookieJar, type SessionInfo } from "../context";
 import { loadConfig, type Config } from "../env";
+import { loadPlanCatalog } from "../plans/catalog";
+import { attachDirectory } from "../services/directory/index";
+import type { SyncOptions } from "../services/directory/sync";
 import { appRouter } from "../routers/index";
 import { SANDBOX_PASSWORD, ensureSandboxStaff } from "../services/staff";
 import { openStore, repos as makeRepos, type Role } from "../store/index";
@@ -14,29 +17,47 @@ import type { Upstream } from "../upstream/index";
 
 export const createCaller = createCallerFactory(appRouter);
 
-export async function createTestDeps(opts: { upstream?: Upstream; config?: Partial<Config> } = {}) {
+export async function createTestDeps(
+  opts: {
+    upstream?: Upstream;
+    config?: Partial<Config>;
+    now?: () => number;
+    sync?: Omit<SyncOptions, "signal">;
+  } = {},
+) {
   const store = await openStore(null);
   const repos = makeRepos(store);
   const config = { ...loadConfig({ NODE_ENV: "test" }), ...opts.config } as Config;
-  const deps: AppDeps = {
-    config,
-    repos,
-    // A test that reaches upstream without providing one has a bug: fail loudly.
-    upstream:
-      opts.upstream ??
-      (new Proxy(
-        {},
-        {
-          get() {
-            throw new Error("this test did not configure an upstream");
+  const deps: AppDeps = attachDirectory(
+    {
+      config,
+      repos,
+      // A test that reaches upstream without providing one has a bug: fail loudly.
+      upstream:
+        opts.upstream ??
+        (new Proxy(
+          {},
+          {
+            get() {
+              throw new Error("this test did not configure an upstream");
+            },
           },
-        },
-      ) as Upstream),
-    log: pino({ level: "silent" }),
-    now: () => Date.now(),
-  };
+        ) as Upstream),
+      log: pino({ level: "silent" }),
+      now: opts.now ?? (() => Date.now()),
+      catalog: loadPlanCatalog(),
+    },
+    opts.sync ? { sync: opts.sync } : {},
+  );
   await ensureSandboxStaff(repos, deps.now());
-  return { deps, store, close: () => store.close() };
+  return {
+    deps,
+    store,
+    close: async () => {
+      await deps.directory.stop();
+      await store.close();
+    },
+  };
 }
 
 export function recordingCookies() {

@@ -1,15 +1,19 @@
 /** Builds the upstream clients for either mode: the sandbox passes its emulators' URLs here. */
 import type { UpstreamConfig } from "../env";
 import { createStripeClient, type StripeClient } from "./stripe";
+import { createStripeListsClient, type StripeListsClient } from "./stripe-lists";
 import { createUnkeyClient, type UnkeyClient } from "./unkey";
 
 export { UpstreamError } from "./errors";
 export type * from "./types";
-export type { UnkeyClient, StripeClient };
+export type { UnkeyClient, StripeClient, StripeListsClient };
+export type { StripeCustomerSummary, StripeSubscriptionSummary } from "./stripe-lists";
 
 export interface Upstream {
   unkey: UnkeyClient;
   stripe: StripeClient;
+  /** Directory sync reads (lists, lookup by externalId). */
+  stripeLists: StripeListsClient;
 }
 
 export function createUpstream(
@@ -27,6 +31,12 @@ export function createUpstream(
         : {}),
     }),
     stripe: createStripeClient({
+      secretKey: cfg.stripe.secretKey,
+      baseUrl: cfg.stripe.baseUrl,
+      ...(tuning.timeoutMs !== undefined ? { timeoutMs: tuning.timeoutMs } : {}),
+      ...(tuning.stripeRetries !== undefined ? { maxNetworkRetries: tuning.stripeRetries } : {}),
+    }),
+    stripeLists: createStripeListsClient({
       secretKey: cfg.stripe.secretKey,
       baseUrl: cfg.stripe.baseUrl,
       ...(tuning.timeoutMs !== undefined ? { timeoutMs: tuning.timeoutMs } : {}),

@@ -230,6 +230,20 @@ export function createUnkeyClient(opts: UnkeyClientOptions) {
       return out;
     },
 
+    /**
+     * Runs an analytics SELECT (built by server/src/analytics). No retries on 429: the quota is
+     * per hour, so the analytics gateway serves cached data instead of hammering it.
+     */
+    async getVerifications(query: string): Promise<Record<string, unknown>[]> {
+      return call(async () => {
+        const r = await sdk.analytics.getVerifications(
+          { query },
+          { ...read, retryCodes: ["500", "502", "503", "504"] },
+        );
+        return r.data;
+      });
+    },
+
     async getKey(keyId: string) {
       return call(async () => toKey((await sdk.keys.getKey({ keyId }, read)).data as RawKey));
     },

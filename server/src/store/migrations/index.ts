@@ -5,6 +5,7 @@
 import type { Kysely } from "kysely";
 import type { Migration } from "kysely/migration";
 import { sql } from "kysely";
+import { createDirectoryFts } from "../directory-fts";
 
 export const migrations: Record<string, Migration> = {
   "0001_staff_sessions_audit": {
@@ -67,6 +68,130 @@ export const migrations: Record<string, Migration> = {
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(db);
       await sql`CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`.execute(db);
+    },
+  },
+  "0002_directory": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("directory_customers")
+        // INTEGER PRIMARY KEY = SQLite's rowid: the FTS index (directory-fts.ts) points at it.
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("external_id", "text", (c) => c.notNull().unique())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("identity_id", "text")
+        .addColumn("name", "text")
+        .addColumn("email", "text")
+        .addColumn("plan", "text")
+        .addColumn("stripe_customer_id", "text")
+        .addColumn("stripe_match", "text", (c) => c.notNull().defaultTo("none"))
+        .addColumn("subscription_status", "text")
+        .addColumn("key_count", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("credits_remaining", "bigint")
+        .addColumn("credits_allowance", "bigint")
+        .addColumn("percent_left", "real")
+        .addColumn("status", "text", (c) => c.notNull().defaultTo("no_keys"))
+        .addColumn("in_overage", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("next_refill_at", "bigint")
+        .addColumn("burn_per_hour", "real")
+        .addColumn("forecast_kind", "text")
+        .addColumn("forecast_exhaustion_at", "bigint")
+        .addColumn("last_used_at", "bigint")
+        .addColumn("flags", "text", (c) => c.notNull().defaultTo("[]"))
+        .addColumn("key_terms", "text", (c) => c.notNull().defaultTo(""))
+        .addColumn("seen_run", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("synced_at", "bigint", (c) => c.notNull())
+        .execute();
+      // The directory sorts nulls last in both directions: `ORDER BY col IS NULL, col [DESC]`.
+      // Expression indexes in each direction let a sorted page read its first rows from the
+      // index instead of sorting 100k rows (PostgreSQL accepts the same expression indexes).
+      for (const col of [
+        "name",
+        "credits_remaining",
+        "percent_left",
+        "forecast_exhaustion_at",
+        "next_refill_at",
+        "last_used_at",
+      ]) {
+        for (const dir of ["asc", "desc"] as const) {
+          await db.schema
+            .createIndex(`directory_customers_${col}_${dir}`)
+            .on("directory_customers")
+            .expression(sql.raw(`(${col} IS NULL), ${col} ${dir.toUpperCase()}`))
+            .execute();
+        }
+      }
+      for (const col of ["plan", "status", "stripe_customer_id"]) {
+        await db.schema
+          .createIndex(`directory_customers_${col}`)
+          .on("directory_customers")
+          .column(col)
+          .execute();
+      }
+
+      await db.schema
+        .createTable("directory_keys")
+        .addColumn("key_id", "text", (c) => c.primaryKey())
+        .addColumn("owner", "text", (c) => c.notNull())
+        .addColumn("external_id", "text")
+        .addColumn("identity_id", "text")
+        .addColumn("start", "text", (c) => c.notNull())
+        .addColumn("name", "text")
+        .addColumn("enabled", "integer", (c) => c.notNull())
+        .addColumn("remaining", "bigint")
+        .addColumn("refill_interval", "text")
+        .addColumn("refill_amount", "bigint")
+        .addColumn("refill_day", "integer")
+        .addColumn("last_used_at", "bigint")
+        .addColumn("next_refill_at", "bigint")
+        .addColumn("period_start", "bigint")
+        .addColumn("spent_period", "bigint")
+        .addColumn("spent_24h", "bigint")
+        .addColumn("in_overage", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("seen_run", "integer", (c) => c.notNull())
+        .addColumn("synced_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("directory_keys_owner")
+        .on("directory_keys")
+        .column("owner")
+        .execute();
+
+      await db.schema
+        .createTable("directory_stripe_customers")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text")
+        .addColumn("email", "text")
+        .addColumn("unkey_external_id", "text")
+        .addColumn("plan", "text")
+        .addColumn("subscription_status", "text")
+        .addColumn("subscription_rank", "integer")
+        .addColumn("seen_run", "integer", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("directory_stripe_customers_ext")
+        .on("directory_stripe_customers")
+        .column("unkey_external_id")
+        .execute();
+
+      await db.schema
+        .createTable("sync_runs")
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("phase", "text", (c) => c.notNull())
+        .addColumn("done", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("total", "integer")
+        .addColumn("checkpoint", "text", (c) => c.notNull().defaultTo("{}"))
+        .addColumn("started_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .addColumn("finished_at", "bigint")
+        .addColumn("error", "text")
+        .addColumn("analytics_as_of", "bigint")
+        .addColumn("keys_seen", "integer", (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema.createIndex("sync_runs_status").on("sync_runs").column("status").execute();
+
+      await createDirectoryFts(db);
     },
   },
 };

@@ -1,0 +1,638 @@
+/**
+ * The directory read model: customers (identities joined with Stripe, plus the orphans), their
+ * keys, and the Stripe customers last listed. Portable SQL through Kysely; the one SQLite-specific
+ * piece (FTS5 search) comes from directory-fts.ts.
+ */
+import { sql, type Expression, type Kysely, type SqlBool } from "kysely";
+import type { ExpressionBuilder } from "kysely";
+import { FTS_MIN_TERM, ftsMatchIds } from "./directory-fts";
+import type { Database, DirectoryCustomer, DirectoryKey, DirectoryKind } from "./schema";
+
+export interface IdentityInput {
+  externalId: string;
+  identityId: string;
+  name: string | null;
+  email: string | null;
+  plan: string | null;
+  stripeCustomerId: string | null;
+}
+
+export interface KeyInput {
+  keyId: string;
+  externalId: string | null;
+  identityId: string | null;
+  start: string;
+  name: string | null;
+  enabled: boolean;
+  remaining: number | null;
+  refill: { interval: string; amount: number; refillDay: number | null } | null;
+  lastUsedAt: number | null;
+  nextRefillAt: number | null;
+  periodStart: number | null;
+}
+
+export interface StripeCustomerInput {
+  id: string;
+  name: string | null;
+  email: string | null;
+  unkeyExternalId: string | null;
+  plan: string | null;
+}
+
+export interface KeyUsageUpdate {
+  keyId: string;
+  spentPeriod: number | null;
+  spent24h: number;
+  lastTime: number | null;
+  inOverage: boolean;
+}
+
+export interface CustomerDerivedUpdate {
+  id: number;
+  keyCount: number;
+  creditsRemaining: number | null;
+  creditsAllowance: number | null;
+  percentLeft: number | null;
+  status: string;
+  inOverage: boolean;
+  nextRefillAt: number | null;
+  burnPerHour: number | null;
+  forecastKind: string;
+  forecastExhaustionAt: number | null;
+  lastUsedAt: number | null;
+  flags: string[];
+  keyTerms: string;
+  syncedAt: number;
+}
+
+export interface OwnerAggregate {
+  owner: string;
+  keyCount: number;
+  unlimitedKeys: number;
+  remainingSum: number;
+  allowanceSum: number | null;
+  spent24h: number | null;
+  nextRefillAt: number | null;
+  lastUsedAt: number | null;
+  inOverage: boolean;
+  keyTerms: string;
+}
+
+export const directoryStatuses = ["healthy", "low", "exhausted", "unlimited", "no_keys"] as const;
+
+export interface DirectoryFilter {
+  q?: string | undefined;
+  plans?: string[] | undefined;
+  statuses?: ((typeof directoryStatuses)[number] | "overage")[] | undefined;
+}
+
+export type DirectorySortColumn =
+  | "name"
+  | "credits_remaining"
+  | "percent_left"
+  | "forecast_exhaustion_at"
+  | "next_refill_at"
+  | "last_used_at";
+
+/** Synthetic directory ids for rows that have no identity. */
+export const stripeOnlyId = (stripeCustomerId: string) => `stripe:${stripeCustomerId}`;
+export const unassignedKeyId = (keyId: string) => `key:${keyId}`;
+
+/** LIKE pattern for a literal substring (escape character `\`). */
+export function likeContains(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+const BATCH = 400; // rows per multi-row statement: under SQLite's 32k bound-parameter limit
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+type CustomerEb = ExpressionBuilder<Database, "directory_customers">;
+
+function filterExpr(eb: CustomerEb, f: DirectoryFilter): Expression<SqlBool> {
+  const parts: Expression<SqlBool>[] = [];
+  const q = f.q?.trim();
+  if (q) {
+    if (q.length >= FTS_MIN_TERM) {
+      parts.push(eb("id", "in", ftsMatchIds(q)));
+    } else {
+      // Trigram cannot match 1–2 characters: scan with LIKE (fast enough; short terms are rare).
+      const pattern = likeContains(q);
+      const like = (col: string) => sql<SqlBool>`${sql.ref(col)} LIKE ${pattern} ESCAPE '\\'`;
+      parts.push(
+        eb.or([
+          like("name"),
+          like("email"),
+          like("external_id"),
+          like("identity_id"),
+          like("stripe_customer_id"),
+          like("key_terms"),
+        ]),
+      );
+    }
+  }
+  if (f.plans && f.plans.length > 0) parts.push(eb("plan", "in", f.plans));
+  if (f.statuses && f.statuses.length > 0) {
+    const plain = f.statuses.filter((s) => s !== "overage");
+    const ors: Expression<SqlBool>[] = [];
+    if (plain.length > 0) ors.push(eb("status", "in", plain));
+    if (f.statuses.includes("overage")) ors.push(eb("in_overage", "=", 1));
+    parts.push(eb.or(ors));
+  }
+  return eb.and(parts);
+}
+
+export function directoryRepo(db: Kysely<Database>) {
+  return {
+    async upsertIdentities(runId: number, now: number, items: IdentityInput[]): Promise<void> {
+      if (items.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (const part of chunks(items, BATCH)) {
+          await trx
+            .insertInto("directory_customers")
+            .values(
+              part.map((i) => ({
+                external_id: i.externalId,
+                kind: "customer" as const,
+                identity_id: i.identityId,
+                name: i.name,
+                email: i.email,
+                plan: i.plan,
+                stripe_customer_id: i.stripeCustomerId,
+                stripe_match: i.stripeCustomerId ? "meta" : "none",
+                seen_run: runId,
+                synced_at: now,
+              })),
+            )
+            .onConflict((oc) =>
+              oc.column("external_id").doUpdateSet((eb) => ({
+                kind: eb.ref("excluded.kind"),
+                identity_id: eb.ref("excluded.identity_id"),
+                name: eb.ref("excluded.name"),
+                email: eb.ref("excluded.email"),
+                plan: eb.ref("excluded.plan"),
+                // A metadata match found earlier survives until the next join re-checks it.
+                stripe_customer_id: sql`CASE WHEN excluded.stripe_customer_id IS NOT NULL
+                  THEN excluded.stripe_customer_id
+                  WHEN directory_customers.stripe_match = 'metadata' THEN directory_customers.stripe_customer_id
+                  ELSE NULL END`,
+                stripe_match: sql`CASE WHEN excluded.stripe_customer_id IS NOT NULL THEN 'meta'
+                  WHEN directory_customers.stripe_match = 'metadata' THEN 'metadata'
+                  ELSE 'none' END`,
+                seen_run: eb.ref("excluded.seen_run"),
+                synced_at: eb.ref("excluded.synced_at"),
+              })),
+            )
+            .execute();
+        }
+      });
+    },
+
+    /** Writes one page of keys; keys with no identity get their own `unassigned_key` row. */
+    async upsertKeys(runId: number, now: number, items: KeyInput[]): Promise<void> {
+      if (items.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (const part of chunks(items, BATCH)) {
+          await trx
+            .insertInto("directory_keys")
+            .values(
+              part.map((k) => ({
+                key_id: k.keyId,
+                owner: k.externalId ?? unassignedKeyId(k.keyId),
+                external_id: k.externalId,
+                identity_id: k.identityId,
+                start: k.start,
+                name: k.name,
+                enabled: k.enabled ? 1 : 0,
+                remaining: k.remaining,
+                refill_interval: k.refill?.interval ?? null,
+                refill_amount: k.refill?.amount ?? null,
+                refill_day: k.refill?.refillDay ?? null,
+                last_used_at: k.lastUsedAt,
+                next_refill_at: k.nextRefillAt,
+                period_start: k.periodStart,
+                seen_run: runId,
+                synced_at: now,
+              })),
+            )
+            .onConflict((oc) =>
+              oc.column("key_id").doUpdateSet((eb) => ({
+                owner: eb.ref("excluded.owner"),
+                external_id: eb.ref("excluded.external_id"),
+                identity_id: eb.ref("excluded.identity_id"),
+                start: eb.ref("excluded.start"),
+                name: eb.ref("excluded.name"),
+                enabled: eb.ref("excluded.enabled"),
+                remaining: eb.ref("excluded.remaining"),
+                refill_interval: eb.ref("excluded.refill_interval"),
+                refill_amount: eb.ref("excluded.refill_amount"),
+                refill_day: eb.ref("excluded.refill_day"),
+                last_used_at: eb.ref("excluded.last_used_at"),
+                next_refill_at: eb.ref("excluded.next_refill_at"),
+                period_start: eb.ref("excluded.period_start"),
+                seen_run: eb.ref("excluded.seen_run"),
+                synced_at: eb.ref("excluded.synced_at"),
+              })),
+            )
+            .execute();
+          const loose = part.filter((k) => k.externalId === null);
+          if (loose.length > 0) {
+            await trx
+              .insertInto("directory_customers")
+              .values(
+                loose.map((k) => ({
+                  external_id: unassignedKeyId(k.keyId),
+                  kind: "unassigned_key" as const,
+                  name: k.name,
+                  seen_run: runId,
+                  synced_at: now,
+                })),
+              )
+              .onConflict((oc) =>
+                oc.column("external_id").doUpdateSet((eb) => ({
+                  name: eb.ref("excluded.name"),
+                  seen_run: eb.ref("excluded.seen_run"),
+                })),
+              )
+              .execute();
+          }
+        }
+      });
+    },
+
+    /**
+     * Keys pointing at an identity the identity list did not return (deleted meanwhile, or
+     * listed after the identity phase) still get a customer row, so no key is dropped.
+     */
+    async ensureKeyOwners(runId: number, now: number, owner?: string): Promise<number> {
+      let q = db
+        .selectFrom("directory_keys as k")
+        .select(["k.owner", "k.identity_id"])
+        .where("k.external_id", "is not", null)
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom("directory_customers as c")
+                .select("c.id")
+                .whereRef("c.external_id", "=", "k.owner"),
+            ),
+          ),
+        )
+        .groupBy(["k.owner", "k.identity_id"]);
+      if (owner !== undefined) q = q.where("k.owner", "=", owner);
+      const missing = await q.execute();
+      for (const part of chunks(missing, BATCH)) {
+        await db
+          .insertInto("directory_customers")
+          .values(
+            part.map((m) => ({
+              external_id: m.owner,
+              kind: "customer" as const,
+              identity_id: m.identity_id,
+              seen_run: runId,
+              synced_at: now,
+            })),
+          )
+          .onConflict((oc) => oc.column("external_id").doNothing())
+          .execute();
+      }
+      return missing.length;
+    },
+
+    async upsertStripeCustomers(runId: number, items: StripeCustomerInput[]): Promise<void> {
+      if (items.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (const part of chunks(items, BATCH)) {
+          await trx
+            .insertInto("directory_stripe_customers")
+            .values(
+              part.map((c) => ({
+                id: c.id,
+                name: c.name,
+                email: c.email,
+                unkey_external_id: c.unkeyExternalId,
+                plan: c.plan,
+                seen_run: runId,
+              })),
+            )
+            .onConflict((oc) =>
+              oc.column("id").doUpdateSet((eb) => ({
+                name: eb.ref("excluded.name"),
+                email: eb.ref("excluded.email"),
+                unkey_external_id: eb.ref("excluded.unkey_external_id"),
+                plan: eb.ref("excluded.plan"),
+                seen_run: eb.ref("excluded.seen_run"),
+              })),
+            )
+            .execute();
+        }
+      });
+    },
+
+    /** Subscription statuses arrive before or after a run resets them: `runId` marks fresh ones. */
+    async resetSubscriptions(customerId?: string): Promise<void> {
+      let q = db
+        .updateTable("directory_stripe_customers")
+        .set({ subscription_status: null, subscription_rank: null });
+      if (customerId !== undefined) q = q.where("id", "=", customerId);
+      await q.execute();
+    },
+
+    async applySubscriptions(
+      items: { customerId: string; status: string; rank: number }[],
+    ): Promise<void> {
+      if (items.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (const s of items) {
+          // The best-ranked subscription (active first) describes the customer.
+          await trx
+            .updateTable("directory_stripe_customers")
+            .set({ subscription_status: s.status, subscription_rank: s.rank })
+            .where("id", "=", s.customerId)
+            .where((eb) =>
+              eb.or([eb("subscription_rank", "is", null), eb("subscription_rank", ">", s.rank)]),
+            )
+            .execute();
+        }
+      });
+    },
+
+    /**
+     * Joins identities to Stripe customers (identity meta first, then the Stripe customer's
+     * `metadata.unkey_external_id`), copies subscription status and a fallback plan, and gives
+     * every Stripe customer no identity claims its own `stripe_only` row.
+     */
+    async joinStripe(runId: number, now: number, owner?: string): Promise<void> {
+      const ownerCond = owner === undefined ? sql`1 = 1` : sql`external_id = ${owner}`;
+      await db.transaction().execute(async (trx) => {
+        await sql`UPDATE directory_customers SET
+            stripe_customer_id = (SELECT min(s.id) FROM directory_stripe_customers s
+              WHERE s.unkey_external_id = directory_customers.external_id),
+            stripe_match = 'metadata'
+          WHERE kind = 'customer' AND stripe_match <> 'meta' AND ${ownerCond}
+            AND EXISTS (SELECT 1 FROM directory_stripe_customers s
+              WHERE s.unkey_external_id = directory_customers.external_id)`.execute(trx);
+        await sql`UPDATE directory_customers SET stripe_customer_id = NULL, stripe_match = 'none'
+          WHERE kind = 'customer' AND stripe_match = 'metadata' AND ${ownerCond}
+            AND NOT EXISTS (SELECT 1 FROM directory_stripe_customers s
+              WHERE s.unkey_external_id = directory_customers.external_id)`.execute(trx);
+        await sql`UPDATE directory_customers SET
+            subscription_status = (SELECT s.subscription_status FROM directory_stripe_customers s
+              WHERE s.id = directory_customers.stripe_customer_id),
+            plan = COALESCE(plan, (SELECT s.plan FROM directory_stripe_customers s
+              WHERE s.id = directory_customers.stripe_customer_id))
+          WHERE kind = 'customer' AND ${ownerCond}`.execute(trx);
+        // A Stripe customer now claimed by an identity no longer needs its own row.
+        await sql`DELETE FROM directory_customers WHERE kind = 'stripe_only'
+          AND stripe_customer_id IN (SELECT stripe_customer_id FROM directory_customers
+            WHERE kind = 'customer' AND stripe_customer_id IS NOT NULL)`.execute(trx);
+        if (owner !== undefined) return;
+        await sql`INSERT INTO directory_customers
+            (external_id, kind, name, email, plan, stripe_customer_id, stripe_match,
+             subscription_status, status, flags, seen_run, synced_at)
+          SELECT 'stripe:' || s.id, 'stripe_only', s.name, s.email, s.plan, s.id, 'none',
+            s.subscription_status, 'no_keys', '["no_identity"]', ${runId}, ${now}
+          FROM directory_stripe_customers s
+          WHERE NOT EXISTS (SELECT 1 FROM directory_customers c
+            WHERE c.kind = 'customer' AND c.stripe_customer_id = s.id)
+          ON CONFLICT (external_id) DO UPDATE SET name = excluded.name, email = excluded.email,
+            plan = excluded.plan, subscription_status = excluded.subscription_status,
+            seen_run = excluded.seen_run, synced_at = excluded.synced_at`.execute(trx);
+      });
+    },
+
+    /** Distinct refill-period starts of the keys in scope (all, or one owner's). */
+    async periodStarts(owner?: string): Promise<number[]> {
+      let q = db
+        .selectFrom("directory_keys")
+        .select("period_start")
+        .distinct()
+        .where("period_start", "is not", null);
+      if (owner !== undefined) q = q.where("owner", "=", owner);
+      const rows = await q.orderBy("period_start").execute();
+      return rows.map((r) => Number(r.period_start));
+    },
+
+    async keysByIds(keyIds: string[]) {
+      const out: Pick<
+        DirectoryKey,
+        "key_id" | "period_start" | "remaining" | "refill_amount" | "last_used_at"
+      >[] = [];
+      for (const part of chunks(keyIds, BATCH)) {
+        out.push(
+          ...(await db
+            .selectFrom("directory_keys")
+            .select(["key_id", "period_start", "remaining", "refill_amount", "last_used_at"])
+            .where("key_id", "in", part)
+            .execute()),
+        );
+      }
+      return out;
+    },
+
+    /** Before fresh usage figures land: keys with no verifications in the window spent nothing. */
+    async resetUsage(owner?: string): Promise<void> {
+      let q = db
+        .updateTable("directory_keys")
+        .set({ spent_24h: 0, spent_period: 0, in_overage: 0 });
+      if (owner !== undefined) q = q.where("owner", "=", owner);
+      await q.execute();
+    },
+
+    async applyUsage(items: KeyUsageUpdate[]): Promise<void> {
+      if (items.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (const u of items) {
+          await trx
+            .updateTable("directory_keys")
+            .set((eb) => ({
+              spent_24h: u.spent24h,
+              spent_period: u.spentPeriod,
+              in_overage: u.inOverage ? 1 : 0,
+              // Unkey stamps lastUsedAt on keys; analytics fills it where a key lacks it.
+              last_used_at:
+                u.lastTime === null
+                  ? eb.ref("last_used_at")
+                  : sql<number>`max(coalesce(last_used_at, 0), ${u.lastTime})`,
+            }))
+            .where("key_id", "=", u.keyId)
+            .execute();
+        }
+      });
+    },
+
+    /** A page of customer rows in id order (the derive pass walks the table with it). */
+    customersAfter(afterId: number, limit: number, owner?: string) {
+      let q = db
+        .selectFrom("directory_customers")
+        .selectAll()
+        .where("id", ">", afterId)
+        .orderBy("id")
+        .limit(limit);
+      if (owner !== undefined) q = q.where("external_id", "=", owner);
+      return q.execute();
+    },
+
+    async aggregates(owners: string[]): Promise<Map<string, OwnerAggregate>> {
+      const out = new Map<string, OwnerAggregate>();
+      for (const part of chunks(owners, BATCH)) {
+        const rows = await db
+          .selectFrom("directory_keys")
+          .select((eb) => [
+            "owner",
+            eb.fn.countAll<number>().as("key_count"),
+            sql<number>`sum(CASE WHEN remaining IS NULL THEN 1 ELSE 0 END)`.as("unlimited"),
+            sql<number>`coalesce(sum(remaining), 0)`.as("remaining_sum"),
+            sql<number | null>`sum(refill_amount)`.as("allowance_sum"),
+            sql<number | null>`sum(spent_24h)`.as("spent_24h"),
+            sql<number | null>`min(next_refill_at)`.as("next_refill_at"),
+            sql<number | null>`max(last_used_at)`.as("last_used_at"),
+            sql<number>`max(in_overage)`.as("in_overage"),
+            sql<string>`group_concat(key_id || ' ' || start, ' ')`.as("key_terms"),
+          ])
+          .where("owner", "in", part)
+          .groupBy("owner")
+          .execute();
+        for (const r of rows) {
+          out.set(r.owner, {
+            owner: r.owner,
+            keyCount: Number(r.key_count),
+            unlimitedKeys: Number(r.unlimited),
+            remainingSum: Number(r.remaining_sum),
+            allowanceSum: r.allowance_sum === null ? null : Number(r.allowance_sum),
+            spent24h: r.spent_24h === null ? null : Number(r.spent_24h),
+            nextRefillAt: r.next_refill_at === null ? null : Number(r.next_refill_at),
+            lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at),
+            inOverage: Number(r.in_overage) === 1,
+            keyTerms: r.key_terms,
+          });
+        }
+      }
+      return out;
+    },
+
+    async updateDerived(items: CustomerDerivedUpdate[]): Promise<void> {
+      if (items.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (const d of items) {
+          await trx
+            .updateTable("directory_customers")
+            .set({
+              key_count: d.keyCount,
+              credits_remaining: d.creditsRemaining,
+              credits_allowance: d.creditsAllowance,
+              percent_left: d.percentLeft,
+              status: d.status,
+              in_overage: d.inOverage ? 1 : 0,
+              next_refill_at: d.nextRefillAt,
+              burn_per_hour: d.burnPerHour,
+              forecast_kind: d.forecastKind,
+              forecast_exhaustion_at: d.forecastExhaustionAt,
+              last_used_at: d.lastUsedAt,
+              flags: JSON.stringify(d.flags),
+              key_terms: d.keyTerms,
+              synced_at: d.syncedAt,
+            })
+            .where("id", "=", d.id)
+            .execute();
+        }
+      });
+    },
+
+    /** After a complete full sync: whatever that run did not see is gone upstream. */
+    async deleteUnseen(runId: number): Promise<{ customers: number; keys: number }> {
+      return db.transaction().execute(async (trx) => {
+        const keys = await trx
+          .deleteFrom("directory_keys")
+          .where("seen_run", "<", runId)
+          .executeTakeFirst();
+        const customers = await trx
+          .deleteFrom("directory_customers")
+          .where("seen_run", "<", runId)
+          .executeTakeFirst();
+        await trx.deleteFrom("directory_stripe_customers").where("seen_run", "<", runId).execute();
+        return { customers: Number(customers.numDeletedRows), keys: Number(keys.numDeletedRows) };
+      });
+    },
+
+    /** Per-customer refresh: keys the identity no longer has, and the row itself when gone. */
+    async deleteOwnerKeysExcept(owner: string, keep: string[]): Promise<void> {
+      let q = db.deleteFrom("directory_keys").where("owner", "=", owner);
+      if (keep.length > 0) q = q.where("key_id", "not in", keep);
+      await q.execute();
+    },
+    async deleteCustomer(externalId: string): Promise<void> {
+      await db.deleteFrom("directory_keys").where("owner", "=", externalId).execute();
+      await db.deleteFrom("directory_customers").where("external_id", "=", externalId).execute();
+    },
+
+    byExternalId(externalId: string): Promise<DirectoryCustomer | undefined> {
+      return db
+        .selectFrom("directory_customers")
+        .selectAll()
+        .where("external_id", "=", externalId)
+        .executeTakeFirst();
+    },
+    keysOf(owner: string): Promise<DirectoryKey[]> {
+      return db.selectFrom("directory_keys").selectAll().where("owner", "=", owner).execute();
+    },
+
+    async list(
+      f: DirectoryFilter & {
+        sort: DirectorySortColumn;
+        dir: "asc" | "desc";
+        offset: number;
+        limit: number;
+      },
+    ): Promise<DirectoryCustomer[]> {
+      const dir = f.dir === "asc" ? sql`ASC` : sql`DESC`;
+      const col = sql.ref(f.sort);
+      return (
+        db
+          .selectFrom("directory_customers")
+          .selectAll()
+          .where((eb) => filterExpr(eb, f))
+          // Nulls last in both directions, then a total order so pages never overlap.
+          .orderBy(sql`${col} IS NULL`)
+          .orderBy(sql`${col} ${dir}`)
+          .orderBy(sql`name IS NULL`)
+          .orderBy("name")
+          .orderBy("external_id")
+          .offset(f.offset)
+          .limit(f.limit)
+          .execute()
+      );
+    },
+
+    async count(f: DirectoryFilter): Promise<number> {
+      const r = await db
+        .selectFrom("directory_customers")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where((eb) => filterExpr(eb, f))
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+
+    async lastSyncedAt(): Promise<number | null> {
+      const r = await db
+        .selectFrom("directory_customers")
+        .select((eb) => eb.fn.max("synced_at").as("at"))
+        .executeTakeFirst();
+      return r?.at === null || r?.at === undefined ? null : Number(r.at);
+    },
+
+    kinds(): Promise<{ kind: DirectoryKind; n: number }[]> {
+      return db
+        .selectFrom("directory_customers")
+        .select((eb) => ["kind", eb.fn.countAll<number>().as("n")])
+        .groupBy("kind")
+        .execute();
+    },
+  };
+}
+export type DirectoryRepo = ReturnType<typeof directoryRepo>;
