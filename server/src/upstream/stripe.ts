@@ -1,7 +1,12 @@
 /**
  * The console's Stripe client: the only code that imports `stripe`. The SDK retries network
- * errors and 409/429/5xx itself, and it is safe because every write we make carries an
- * idempotency key (the operation id); reads use the same small retry count.
+ * errors and 409/5xx itself, and it is safe because every write we make carries an idempotency
+ * key (the operation id).
+ *
+ * Reads are tuned separately: a staff member is waiting on a page, so a read gets a short timeout
+ * (4 s) and at most one retry (the SDK backs off ~0.5 s first). Worst case a Stripe panel answers
+ * in about 8.5 s with a clear error instead of hanging for the SDK's 80 s default; a retried read
+ * is always safe. Nothing outside this file sees an SDK type: each method returns a plain shape.
  */
 import Stripe from "stripe";
 import { UpstreamError, kindForStatus } from "./errors";
@@ -12,14 +17,90 @@ export interface StripeClientOptions {
   baseUrl?: string | undefined;
   timeoutMs?: number;
   maxNetworkRetries?: number;
+  /** Per-request timeout of reads (default 4 000 ms, never above `timeoutMs`). */
+  readTimeoutMs?: number;
+}
+
+export interface StripeCustomerSummary {
+  id: string;
+  name: string | null;
+  email: string | null;
+  metadata: Record<string, string>;
+  livemode: boolean;
+  created: number;
+}
+
+export interface StripeSubscriptionItemSummary {
+  id: string;
+  priceId: string;
+  lookupKey: string | null;
+  productName: string | null;
+  nickname: string | null;
+  usageType: "licensed" | "metered";
+  /** The billing meter a metered price reports to. */
+  meterId: string | null;
+  /** Cents; null when the price only has a sub-cent decimal amount. */
+  unitAmount: number | null;
+  /** Cents as a decimal string (sub-cent prices, e.g. "0.15"). */
+  unitAmountDecimal: string | null;
+  currency: string;
+  interval: string | null;
+  quantity: number | null;
+  /** Unix seconds; on the item, where the pinned API version keeps the current period. */
+  currentPeriodStart: number;
+  currentPeriodEnd: number;
+}
+
+export interface StripeSubscriptionSummary {
+  id: string;
+  status: string;
+  created: number;
+  items: StripeSubscriptionItemSummary[];
+}
+
+export interface StripeMeterSummary {
+  id: string;
+  eventName: string;
+  displayName: string;
+}
+
+export interface StripeMeterUsageBucket {
+  /** Unix seconds, [start, end). */
+  start: number;
+  end: number;
+  value: number;
+}
+
+export interface StripeInvoicePreview {
+  total: number;
+  amountDue: number;
+  currency: string;
+  periodStart: number;
+  periodEnd: number;
+  lines: { description: string | null; amount: number; proration: boolean }[];
+  /** Stripe embeds only the first page of lines in a preview. */
+  hasMoreLines: boolean;
+}
+
+/** A value inside a double-quoted Stripe search string: backslash and quote are escaped. */
+export function searchString(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 export function mapStripeError(err: unknown): UpstreamError {
   if (err instanceof UpstreamError) return err;
   if (err instanceof Stripe.errors.StripeConnectionError) {
-    return new UpstreamError("stripe", "unavailable", "connection failed", undefined, undefined, {
-      cause: err,
-    });
+    // The SDK reports its own timeout as a connection error; a person should read "did not
+    // answer in time", and a write's outcome is unknown either way.
+    const timedOut = err.message.startsWith("Request aborted due to timeout");
+    return new UpstreamError(
+      "stripe",
+      timedOut ? "timeout" : "unavailable",
+      timedOut ? err.message : "connection failed",
+      undefined,
+      undefined,
+      { cause: err },
+    );
   }
   if (err instanceof Stripe.errors.StripeError) {
     const status = err.statusCode;
@@ -44,8 +125,35 @@ export function mapStripeError(err: unknown): UpstreamError {
   });
 }
 
+const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v : null);
+
+function toItem(it: Stripe.SubscriptionItem): StripeSubscriptionItemSummary {
+  const price = it.price;
+  const product = price.product;
+  return {
+    id: it.id,
+    priceId: price.id,
+    lookupKey: price.lookup_key ?? null,
+    productName: typeof product === "object" && !product.deleted ? product.name : null,
+    nickname: price.nickname ?? null,
+    usageType: price.recurring?.usage_type === "metered" ? "metered" : "licensed",
+    meterId: price.recurring?.meter ?? null,
+    unitAmount: price.unit_amount ?? null,
+    // The SDK parses *_decimal fields into its Decimal class; the console passes strings on.
+    unitAmountDecimal:
+      price.unit_amount_decimal == null ? null : price.unit_amount_decimal.toString(),
+    currency: price.currency,
+    interval: price.recurring?.interval ?? null,
+    quantity: it.quantity ?? null,
+    currentPeriodStart: it.current_period_start,
+    currentPeriodEnd: it.current_period_end,
+  };
+}
+
 export function createStripeClient(opts: StripeClientOptions) {
   const url = opts.baseUrl ? new URL(opts.baseUrl) : undefined;
+  const timeout = opts.timeoutMs ?? 10_000;
+  const maxNetworkRetries = opts.maxNetworkRetries ?? 2;
   const sdk = new Stripe(opts.secretKey, {
     ...(url
       ? {
@@ -54,11 +162,15 @@ export function createStripeClient(opts: StripeClientOptions) {
           protocol: url.protocol === "https:" ? "https" : "http",
         }
       : {}),
-    timeout: opts.timeoutMs ?? 10_000,
-    maxNetworkRetries: opts.maxNetworkRetries ?? 2,
+    timeout,
+    maxNetworkRetries,
     telemetry: false,
     appInfo: { name: "credits-console" },
   });
+  const read: Stripe.RequestOptions = {
+    timeout: Math.min(opts.readTimeoutMs ?? 4_000, timeout),
+    maxNetworkRetries: Math.min(maxNetworkRetries, 1),
+  };
 
   async function call<T>(fn: () => Promise<T>): Promise<T> {
     try {
@@ -68,18 +180,155 @@ export function createStripeClient(opts: StripeClientOptions) {
     }
   }
 
+  const toCustomer = (c: Stripe.Customer): StripeCustomerSummary => ({
+    id: c.id,
+    name: c.name ?? null,
+    email: c.email ?? null,
+    metadata: c.metadata,
+    livemode: c.livemode,
+    created: c.created,
+  });
+
   return {
-    async retrieveCustomer(id: string) {
+    async retrieveCustomer(id: string): Promise<StripeCustomerSummary | null> {
       return call(async () => {
-        const c = await sdk.customers.retrieve(id);
+        const c = await sdk.customers.retrieve(id, {}, read);
         if (c.deleted) return null;
-        return {
-          id: c.id,
-          name: c.name ?? null,
-          email: c.email ?? null,
-          metadata: c.metadata,
-        };
+        return toCustomer(c);
       });
+    },
+
+    /**
+     * Customers whose `metadata[key]` equals `value` (Stripe search; eventually consistent, so a
+     * customer created a second ago may be missing). At most `limit` of them, oldest first.
+     */
+    async searchCustomersByMetadata(
+      key: string,
+      value: string,
+      limit = 10,
+    ): Promise<StripeCustomerSummary[]> {
+      return call(async () => {
+        const res = await sdk.customers.search(
+          { query: `metadata[${searchString(key)}]:${searchString(value)}`, limit },
+          read,
+        );
+        return res.data.map(toCustomer).sort((a, b) => a.created - b.created);
+      });
+    },
+
+    /**
+     * The customer's subscriptions that are not canceled, newest first, with each item's price and
+     * product (one request: `expand` inlines them).
+     */
+    async listSubscriptions(customerId: string): Promise<StripeSubscriptionSummary[]> {
+      return call(async () => {
+        const out: StripeSubscriptionSummary[] = [];
+        // Bounded: a customer with more than 100 live subscriptions is not something this console
+        // models; the newest 100 are plenty to pick from.
+        const page = await sdk.subscriptions.list(
+          { customer: customerId, limit: 100, expand: ["data.items.data.price.product"] },
+          read,
+        );
+        for (const sub of page.data) {
+          out.push({
+            id: sub.id,
+            status: sub.status,
+            created: sub.created,
+            items: sub.items.data.map(toItem),
+          });
+        }
+        return out.sort((a, b) => b.created - a.created);
+      });
+    },
+
+    async retrieveMeter(id: string): Promise<StripeMeterSummary> {
+      return call(async () => {
+        const m = await sdk.billing.meters.retrieve(id, {}, read);
+        return { id: m.id, eventName: m.event_name, displayName: m.display_name };
+      });
+    },
+
+    /** The active meter for an event name, or null. */
+    async findActiveMeter(eventName: string): Promise<StripeMeterSummary | null> {
+      return call(async () => {
+        for await (const m of sdk.billing.meters.list({ status: "active", limit: 100 }, read)) {
+          if (m.event_name === eventName) {
+            return { id: m.id, eventName: m.event_name, displayName: m.display_name };
+          }
+        }
+        return null;
+      });
+    },
+
+    /**
+     * Meter event summaries of one customer over [start, end) (unix seconds). Stripe wants both
+     * bounds on minute boundaries, and on hour / UTC-day boundaries when grouping by hour / day;
+     * the caller aligns them. Without grouping the answer is one bucket for the whole range.
+     */
+    async meterEventSummaries(p: {
+      meterId: string;
+      customerId: string;
+      start: number;
+      end: number;
+      grouping?: "hour" | "day";
+    }): Promise<StripeMeterUsageBucket[]> {
+      return call(async () => {
+        const out: StripeMeterUsageBucket[] = [];
+        const list = sdk.billing.meters.listEventSummaries(
+          p.meterId,
+          {
+            customer: p.customerId,
+            start_time: p.start,
+            end_time: p.end,
+            limit: 100,
+            ...(p.grouping ? { value_grouping_window: p.grouping } : {}),
+          },
+          read,
+        );
+        // A month grouped by day is ≤ 32 buckets; by hour ≤ 744. Bounded either way.
+        for await (const s of list) {
+          out.push({ start: s.start_time, end: s.end_time, value: s.aggregated_value });
+          if (out.length >= 1_000) break;
+        }
+        return out.sort((a, b) => a.start - b.start);
+      });
+    },
+
+    /**
+     * The subscription's upcoming invoice (`invoices.createPreview`), or null when Stripe says there
+     * is none (`invoice_upcoming_none`: e.g. the subscription was canceled meanwhile).
+     */
+    async previewUpcomingInvoice(
+      customerId: string,
+      subscriptionId: string,
+    ): Promise<StripeInvoicePreview | null> {
+      try {
+        const inv = await sdk.invoices.createPreview(
+          { customer: customerId, subscription: subscriptionId },
+          read,
+        );
+        return {
+          total: inv.total,
+          amountDue: inv.amount_due,
+          currency: inv.currency,
+          periodStart: inv.period_start,
+          periodEnd: inv.period_end,
+          lines: inv.lines.data.map((l) => ({
+            description: str(l.description),
+            amount: l.amount,
+            proration:
+              l.parent?.subscription_item_details?.proration ??
+              l.parent?.invoice_item_details?.proration ??
+              false,
+          })),
+          hasMoreLines: inv.lines.has_more,
+        };
+      } catch (err) {
+        if (err instanceof Stripe.errors.StripeError && err.code === "invoice_upcoming_none") {
+          return null;
+        }
+        throw mapStripeError(err);
+      }
     },
   };
 }

@@ -1,0 +1,345 @@
+/**
+ * The large world (default 100k customers, 300k keys) and what it costs to answer a directory
+ * question at that size:
+ *  - the generator itself (bulk rows into the emulator);
+ *  - the naive way, asking Unkey per customer (the current `customers.list`, and a full scan that
+ *    a sorted or filtered directory would need, measured on a bounded sample and extrapolated);
+ *  - the directory read model, when present: full sync throughput and peak RSS, `directory.list`
+ *    through tRPC vs the same repository query without tRPC.
+ *
+ * The directory module is owned elsewhere and still moving, so it is reached through loosely
+ * typed probes: a missing or changed piece prints a TODO row instead of failing the bench.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pLimit from "p-limit";
+import pino from "pino";
+import type { AppDeps, SessionInfo } from "../src/context";
+import { createContextInner } from "../src/context";
+import { appRouter } from "../src/routers/index";
+import { startSandbox, type Sandbox } from "../src/sandbox/index";
+import { loadConfig } from "../src/env";
+import { loadPlanCatalog } from "../src/plans/catalog";
+import { attachDirectory } from "../src/services/directory/index";
+import { openStore, repos as makeRepos } from "../src/store/index";
+import { createCaller, recordingCookies } from "../src/testing/harness";
+import { createUpstream } from "../src/upstream/index";
+import {
+  fmtInt,
+  fmtMB,
+  fmtMs,
+  fmtRatio,
+  rssSampler,
+  summarize,
+  timed,
+  type Row,
+  type Summary,
+} from "./stats";
+import { bulkInsertUnkeyWorld, createStripeCustomers } from "./world-generator";
+
+const section = "Large world";
+const session: SessionInfo = {
+  id: "bench",
+  csrfToken: "bench",
+  staff: { id: "bench", email: "support@example.com", name: "Bench", role: "support" },
+};
+
+function callerFor(deps: AppDeps) {
+  return createCaller(
+    createContextInner({
+      deps,
+      session,
+      csrf: { header: null, cookie: null },
+      ip: "127.0.0.1",
+      cookies: recordingCookies().jar,
+      requestId: "bench",
+    }),
+  );
+}
+
+const p5095 = (s: Summary) => `${fmtMs(s.p50)} / ${fmtMs(s.p95)}`;
+
+type Loose = Record<string, unknown>;
+type AnyFn = (...args: unknown[]) => unknown;
+const fn = (o: unknown, name: string): AnyFn | null => {
+  const v = (o as Loose | null | undefined)?.[name];
+  return typeof v === "function" ? (v as AnyFn).bind(o) : null;
+};
+
+export async function benchLargeWorld(opts: {
+  customers: number;
+  keys: number;
+  stripeCustomers: number;
+}): Promise<Row[]> {
+  const rows: Row[] = [];
+  // Both on disk, as in production: an in-memory world would put every emulator row and the
+  // whole read model into this process's RSS and blur the sync's own memory figure.
+  const dir = mkdtempSync(join(tmpdir(), "console-bench-world-"));
+  const sandbox: Sandbox = await startSandbox({
+    dataDir: join(dir, "sandbox"),
+    world: { customers: 10, historyDays: 1 },
+    traffic: false,
+    unkeyPort: 0,
+    stripePort: 0,
+  });
+  const store = await openStore(join(dir, "console.sqlite"));
+  const deps: AppDeps = attachDirectory({
+    config: loadConfig({ NODE_ENV: "test" }),
+    repos: makeRepos(store),
+    upstream: createUpstream({
+      unkey: {
+        rootKey: sandbox.credentials.unkeyRootKey,
+        apiId: sandbox.credentials.unkeyApiId,
+        baseUrl: sandbox.unkeyUrl,
+      },
+      stripe: { secretKey: sandbox.credentials.stripeSecretKey, baseUrl: sandbox.stripeUrl },
+    }),
+    log: pino({ level: "silent" }),
+    now: () => Date.now(),
+    catalog: loadPlanCatalog(),
+  });
+  const test = {
+    deps,
+    close: async () => {
+      await deps.directory.stop();
+      await store.close();
+    },
+  };
+  try {
+    // ---- generator
+    const rssGen = rssSampler();
+    const stripe = await createStripeCustomers(
+      sandbox,
+      Math.min(opts.stripeCustomers, opts.customers),
+    );
+    const unkey = bulkInsertUnkeyWorld(
+      sandbox.db,
+      sandbox.credentials.unkeyApiId,
+      { customers: opts.customers, keys: opts.keys, now: sandbox.clock.now() },
+      (i) => stripe.ids[i] ?? null,
+    );
+    const genPeak = rssGen.stop();
+    rows.push({
+      section,
+      metric: "generator: Unkey identities + keys + pools (bulk SQL)",
+      value: fmtMs(unkey.unkeyMs),
+      note: `${fmtInt(unkey.identities)} identities, ${fmtInt(unkey.keys)} keys, ${fmtInt(unkey.ratelimits)} pools; ${fmtInt(((unkey.identities + unkey.keys + unkey.ratelimits) / unkey.unkeyMs) * 1000)} rows/s`,
+    });
+    rows.push({
+      section,
+      metric: "generator: Stripe customers (emulator API, in-process)",
+      value: fmtMs(stripe.ms),
+      note: `${fmtInt(stripe.ids.length)} customers; bench process peak RSS ${fmtMB(genPeak)}`,
+    });
+
+    // ---- naive: ask Unkey per customer
+    const caller = callerFor(test.deps);
+    const pages: number[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 20; i++) {
+      const r = await timed(() =>
+        caller.customers.list({ limit: 50, ...(cursor ? { cursor } : {}) }),
+      );
+      pages.push(r.ms);
+      cursor = r.value.nextCursor ?? undefined;
+      if (!cursor) break;
+    }
+    const naivePage = summarize(pages);
+    rows.push({
+      section,
+      metric: "naive page: customers.list (Unkey per customer), 50 rows: p50 / p95",
+      value: p5095(naivePage),
+      note: "unsorted, unfiltered: the only question Unkey's API can answer page by page",
+    });
+
+    // A sorted or filtered directory needs every customer with its keys: sample and extrapolate.
+    const SAMPLE = Math.min(1_000, opts.customers);
+    const limit = pLimit(8);
+    const scan = await timed(async () => {
+      let seen = 0;
+      let c: string | undefined;
+      while (seen < SAMPLE) {
+        const page = await test.deps.upstream.unkey.listIdentities({ limit: 100, cursor: c });
+        await Promise.all(
+          page.items.map((i) => limit(() => test.deps.upstream.unkey.keysOf(i.externalId))),
+        );
+        seen += page.items.length;
+        c = page.cursor ?? undefined;
+        if (!c) break;
+      }
+      return seen;
+    });
+    const perCustomer = scan.ms / Math.max(1, scan.value);
+    const naiveFull = perCustomer * opts.customers;
+    rows.push({
+      section,
+      metric: `naive sorted/filtered query: every identity + its keys (extrapolated to ${fmtInt(opts.customers)})`,
+      value: fmtMs(naiveFull),
+      note: `measured ${fmtInt(scan.value)} customers in ${fmtMs(scan.ms)} (${fmtMs(perCustomer)} each, 8 in parallel), loopback emulator, no latency`,
+    });
+
+    // ---- directory read model (owned elsewhere): probe, measure what exists
+    rows.push(...(await benchDirectory(sandbox, test.deps, opts, naivePage, naiveFull)));
+    return rows;
+  } finally {
+    await test.close();
+    await sandbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchDirectory(
+  sandbox: Sandbox,
+  deps: AppDeps,
+  opts: { customers: number; keys: number },
+  naivePage: Summary,
+  naiveFull: number,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  const todo = (metric: string, why: string) =>
+    rows.push({ section, metric, value: "not measured", note: `TODO: ${why}` });
+
+  // Sync: runFullSync(SyncDeps) from services/directory/sync, with an analytics gateway.
+  let synced = false;
+  try {
+    const syncMod: unknown = await import("../src/services/directory/sync");
+    const gatewayMod: unknown = await import("../src/analytics/gateway");
+    const runFullSync = fn(syncMod, "runFullSync");
+    const createGateway = fn(gatewayMod, "createAnalyticsGateway");
+    if (!runFullSync || !createGateway) {
+      todo("full sync: keys/s, peak RSS", "runFullSync / createAnalyticsGateway not found");
+    } else {
+      sandbox.unkey.resetQuota();
+      const analytics =
+        (deps as unknown as Loose).analytics ??
+        createGateway({
+          run: (sql: string) => deps.upstream.unkey.getVerifications(sql),
+          now: deps.now,
+          budget: { perHour: 1000, reserve: 100 },
+        });
+      const rss = rssSampler();
+      const started = performance.now();
+      // Bounded: a sync that has not finished in 10 minutes is reported as such.
+      const result = (await runFullSync(
+        {
+          repos: deps.repos,
+          upstream: deps.upstream,
+          analytics,
+          log: pino({ level: "silent" }),
+          now: deps.now,
+        },
+        { signal: AbortSignal.timeout(600_000) },
+      )) as { status?: string; keys?: number; ms?: number; error?: string | null };
+      const ms = performance.now() - started;
+      const peak = rss.stop();
+      synced = result.status === "ok";
+      const keys = typeof result.keys === "number" ? result.keys : opts.keys;
+      rows.push({
+        section,
+        metric: `full sync throughput (${fmtInt(opts.customers)} customers, ${fmtInt(keys)} keys)`,
+        value: `${fmtInt((keys / ms) * 1000)} keys/s`,
+        target: "≥ 5k keys/s",
+        note: `status ${result.status ?? "?"} in ${fmtMs(ms)}${result.error ? `: ${result.error}` : ""}; emulator in the same process`,
+      });
+      rows.push({
+        section,
+        metric: "full sync peak RSS (console + emulators, one process)",
+        value: fmtMB(peak),
+        target: "< 300 MB",
+        note: "the emulators' SQLite and HTTP servers share this process, so this is an upper bound",
+      });
+    }
+  } catch (err) {
+    todo("full sync: keys/s, peak RSS", `sync failed: ${String(err).slice(0, 160)}`);
+  }
+
+  // Query: directory.list through tRPC vs the repository's query alone.
+  const procedures = (appRouter._def as unknown as { procedures: Record<string, unknown> })
+    .procedures;
+  const repoList = fn(deps.repos.directory, "list");
+  if (!synced) {
+    todo("directory query p50/p95 (tRPC vs raw, vs naive)", "no synced directory to query");
+    return rows;
+  }
+  if (!("directory.list" in procedures) || !repoList) {
+    todo(
+      "directory query p50/p95 (tRPC vs raw, vs naive)",
+      "`directory.list` is not registered in routers/index.ts yet",
+    );
+    return rows;
+  }
+  const caller = callerFor(deps) as unknown as {
+    directory: { list: (i: unknown) => Promise<unknown> };
+  };
+  const repoCount = fn(deps.repos.directory, "count");
+  const lastOk = fn(deps.repos.syncRuns, "lastOk");
+  const N = 200;
+  // The "raw" side runs the same repository queries listDirectory runs (page, total, last sync),
+  // without tRPC's middleware, input parsing and output validation.
+  const workloads = [
+    {
+      name: "plan filter, sort by credits left, 50 rows",
+      trpc: { plans: ["growth"], sort: "credits_left", dir: "asc", limit: 50 },
+      filter: { plans: ["growth"] },
+      sort: "credits_remaining",
+    },
+    {
+      name: "substring search (FTS trigram), 50 rows",
+      trpc: { q: "ustomer 424", limit: 50 },
+      filter: { q: "ustomer 424" },
+      sort: "name",
+    },
+  ];
+  for (const w of workloads) {
+    const raw = () =>
+      Promise.all([
+        repoList({ ...w.filter, sort: w.sort, dir: "asc", offset: 0, limit: 50 }),
+        repoCount?.(w.filter),
+        lastOk?.(),
+      ]);
+    try {
+      for (let i = 0; i < 10; i++) {
+        await caller.directory.list(w.trpc);
+        await raw();
+      }
+    } catch (err) {
+      todo(`directory query: ${w.name}`, `bench input rejected: ${String(err).slice(0, 160)}`);
+      continue;
+    }
+    const viaTrpc: number[] = [];
+    const direct: number[] = [];
+    for (let i = 0; i < N; i++) {
+      viaTrpc.push((await timed(() => caller.directory.list(w.trpc))).ms);
+      direct.push((await timed(raw)).ms);
+    }
+    const t = summarize(viaTrpc);
+    const r = summarize(direct);
+    rows.push({
+      section,
+      metric: `directory.list via tRPC (${w.name}): p50 / p95`,
+      value: p5095(t),
+      target: "p95 ≤ 20 ms",
+      note: `n = ${N}`,
+    });
+    rows.push({
+      section,
+      metric: `same repository queries without tRPC (${w.name}): p50 / p95`,
+      value: p5095(r),
+    });
+    rows.push({
+      section,
+      metric: `tRPC ÷ raw, p95 (${w.name})`,
+      value: fmtRatio(t.p95 / r.p95),
+      target: "≤ 2×",
+      note: `p50 ratio ${fmtRatio(t.p50 / r.p50)}`,
+    });
+    rows.push({
+      section,
+      metric: `naive ÷ directory, p95 (${w.name})`,
+      value: `${fmtRatio(naiveFull / t.p95)}`,
+      note: `naive = every identity + keys from Unkey (extrapolated); an unsorted naive page alone is ${fmtRatio(naivePage.p95 / t.p95)}`,
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,137 @@
+/**
+ * `pnpm bench`: prints numbers, asserts nothing. Loopback only, every loop bounded.
+ *
+ *   pnpm bench                         all sections, then rewrite docs/benchmarks.md
+ *   pnpm bench --only page,bundle      some sections (page | bundle | world)
+ *   pnpm bench --customers 20000 --keys 60000   a smaller large world
+ *   pnpm bench --stripe-customers 5000          how many of them also exist in Stripe
+ *   pnpm bench --no-write              print only
+ */
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { benchBundle } from "./bundle";
+import { benchCustomerPage } from "./customer-page";
+import { benchLargeWorld } from "./large-world";
+import { machine, type Machine, type Row } from "./stats";
+
+const { values } = parseArgs({
+  options: {
+    only: { type: "string" },
+    customers: { type: "string", default: "100000" },
+    keys: { type: "string", default: "300000" },
+    // The Stripe emulator parses every stored object of a type to serve one list page (O(n) per
+    // page), so a 100k-customer Stripe list takes O(n²) and hours; the console is not what that
+    // would measure. The rest of the customers exist in Unkey only (marked "no Stripe match").
+    "stripe-customers": { type: "string", default: "5000" },
+    iterations: { type: "string", default: "20" },
+    "no-write": { type: "boolean", default: false },
+  },
+});
+
+const sections = new Set((values.only ?? "page,bundle,world").split(",").map((s) => s.trim()));
+const docsPath = resolve(fileURLToPath(new URL("../../docs/benchmarks.md", import.meta.url)));
+
+function print(rows: Row[]) {
+  let last = "";
+  for (const r of rows) {
+    if (r.section !== last) {
+      console.log(`\n## ${r.section}`);
+      last = r.section;
+    }
+    const target = r.target ? `  (target ${r.target})` : "";
+    const note = r.note ? `  — ${r.note}` : "";
+    console.log(`  ${r.metric}: ${r.value}${target}${note}`);
+  }
+}
+
+const cell = (s: string | undefined) => (s ?? "").replace(/\|/g, "\\|");
+
+function markdown(m: Machine, rows: Row[], command: string): string {
+  const table = [
+    "| section | metric | value | target | note |",
+    "| --- | --- | --- | --- | --- |",
+    ...rows.map(
+      (r) =>
+        `| ${cell(r.section)} | ${cell(r.metric)} | ${cell(r.value)} | ${cell(r.target)} | ${cell(r.note)} |`,
+    ),
+  ].join("\n");
+  return `# Benchmarks
+
+Measured by \`${command}\` on ${m.date.slice(0, 10)} (${m.date}).
+
+Machine: ${m.nproc} × ${m.cpuModel}, ${m.ramGB} GB RAM, Node ${m.node}, ${m.platform}.
+
+${table}
+
+## How to run
+
+\`\`\`sh
+pnpm bench                                   # everything; rewrites this file
+pnpm bench --only page,bundle                # sections: page | bundle | world
+pnpm bench --only world --customers 20000 --keys 60000   # a smaller large world
+pnpm bench --only world --stripe-customers 5000          # of which this many in Stripe
+pnpm bench --no-write                        # print only
+\`\`\`
+
+Everything runs on loopback against the in-process sandbox emulators; nothing is asserted, the
+figures are for reading. What each section does:
+
+- **Customer page**: the sandbox with 50 ms of latency injected on every endpoint of both emulators
+  (fault rules of kind \`latency\`). For each of N customers, each page procedure alone
+  (\`customers.byId\`, \`billing.subscription\`, \`billing.usage\`, \`billing.upcomingInvoice\`),
+  then all four together (\`Promise.all\` through \`createCaller\`, as the client's batched request
+  runs them). The ratio is together ÷ slowest alone, per page view. Each call starts with a cold
+  billing cache. "Round trips" = time ÷ 50 ms: the depth of dependent upstream calls.
+- **Client bundle**: \`vite build\` of the client into a scratch folder; the gzip (level 9) sizes of
+  the JS that \`index.html\` loads eagerly (module scripts and \`modulepreload\` links).
+- **Large world**: identities and keys bulk-inserted straight into the Unkey emulator's tables
+  (\`server/bench/large-world.ts\`), then the naive way of building a sorted, filtered directory
+  (ask Unkey for every identity and its keys), measured on a bounded sample and extrapolated.
+  Directory read-model figures (tRPC vs raw SQL, sync throughput, peak RSS) are measured when the
+  directory module is present (see the rows' notes). Only the first \`--stripe-customers\` (default
+  5,000) customers also exist in Stripe: the Stripe emulator serves a list page by parsing every
+  stored object of that type, so listing 100k Stripe customers is quadratic and would measure the
+  emulator, not the console. Sync and RSS figures come from one process that also hosts both
+  emulators and their in-memory SQLite world, so they are upper bounds for the console alone.
+`;
+}
+
+async function main() {
+  const m = machine();
+  console.log(
+    `credits console bench — ${m.nproc} × ${m.cpuModel}, ${m.ramGB} GB, Node ${m.node}, ${m.date}`,
+  );
+  const rows: Row[] = [];
+  const run = async (name: string, fn: () => Promise<Row[]>) => {
+    if (!sections.has(name)) return;
+    const t = performance.now();
+    console.log(`\n… ${name}`);
+    try {
+      const r = await fn();
+      print(r);
+      rows.push(...r);
+    } catch (err) {
+      console.error(`section ${name} failed:`, err);
+      rows.push({ section: name, metric: "run", value: "failed", note: String(err).slice(0, 200) });
+    }
+    console.log(`  (${name}: ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  };
+  await run("page", () => benchCustomerPage({ iterations: Number(values.iterations) }));
+  await run("bundle", () => benchBundle());
+  await run("world", () =>
+    benchLargeWorld({
+      customers: Number(values.customers),
+      keys: Number(values.keys),
+      stripeCustomers: Number(values["stripe-customers"]),
+    }),
+  );
+  if (!values["no-write"]) {
+    const argv = process.argv.slice(2).join(" ");
+    writeFileSync(docsPath, markdown(m, rows, `pnpm bench${argv ? ` ${argv}` : ""}`));
+    console.log(`\nwrote ${docsPath}`);
+  }
+}
+
+await main();

@@ -1,0 +1,141 @@
+/**
+ * A large world written straight into the sandbox's state, for benchmarks only. Creating 300k keys
+ * through the emulator's API would take minutes (argon-free, but a hash, ids and JSON per call);
+ * bulk INSERTs in one transaction into the Unkey emulator's own tables take seconds and yield rows
+ * the emulator serves exactly like its own (same columns, same id shapes, api `api_sandbox`).
+ * Stripe customers go through the emulator's in-process API instead: its objects are JSON
+ * documents with many defaulted fields, and a hand-built one that drifted from the emulator's
+ * shape would measure the wrong thing.
+ */
+import { createHash } from "node:crypto";
+import type Database from "better-sqlite3";
+import type { Sandbox } from "../src/sandbox/index";
+
+export interface LargeWorldOptions {
+  customers: number;
+  keys: number;
+  /** Customers (the first N) that also get a Stripe customer through the emulator API. */
+  stripeCustomers: number;
+  /** Unix ms stamped on created rows. */
+  now: number;
+}
+
+export interface LargeWorldStats {
+  identities: number;
+  keys: number;
+  ratelimits: number;
+  stripeCustomers: number;
+  unkeyMs: number;
+  stripeMs: number;
+}
+
+const plans = [
+  { id: "starter", amount: 1_000, interval: "daily" as const },
+  { id: "growth", amount: 100_000, interval: "monthly" as const },
+  { id: "scale", amount: 1_000_000, interval: "monthly" as const },
+];
+
+const hex = (s: string) => createHash("sha256").update(s).digest("hex");
+
+export const benchExternalId = (i: number) => `bench-${String(i).padStart(6, "0")}`;
+
+/** Bulk-insert identities, keys and identity pools into the Unkey emulator's tables. */
+export function bulkInsertUnkeyWorld(
+  db: Database.Database,
+  apiId: string,
+  opts: Pick<LargeWorldOptions, "customers" | "keys" | "now">,
+  stripeIdOf: (i: number) => string | null,
+): Pick<LargeWorldStats, "identities" | "keys" | "ratelimits" | "unkeyMs"> {
+  const t = performance.now();
+  const insIdentity = db.prepare(
+    "INSERT INTO unkey_identities (id, external_id, meta, created_at) VALUES (?, ?, ?, ?)",
+  );
+  const insKey = db.prepare(
+    `INSERT INTO unkey_keys (id, api_id, hash, start, plaintext, name, meta, identity_id, enabled,
+       expires, remaining, refill_interval, refill_amount, refill_day, permissions, roles, created_at,
+       last_used_at)
+     VALUES (?, ?, ?, ?, NULL, ?, NULL, ?, 1, NULL, ?, ?, ?, ?, '[]', '[]', ?, ?)`,
+  );
+  const insPool = db.prepare(
+    `INSERT INTO unkey_ratelimits (id, key_id, identity_id, name, lim, duration, auto_apply, position)
+     VALUES (?, NULL, ?, 'requests', ?, 1000, 1, 0)`,
+  );
+  let keys = 0;
+  db.transaction(() => {
+    for (let i = 0; i < opts.customers; i++) {
+      const plan = plans[i % plans.length]!;
+      const identityId = `id_bench${i.toString(36).padStart(6, "0")}`;
+      const externalId = benchExternalId(i);
+      const stripe = stripeIdOf(i);
+      insIdentity.run(
+        identityId,
+        externalId,
+        JSON.stringify({
+          name: `Bench Customer ${i}`,
+          email: `billing+${i}@bench.example`,
+          plan: plan.id,
+          ...(stripe ? { stripeCustomerId: stripe } : {}),
+        }),
+        opts.now - (i % 365) * 86_400_000,
+      );
+      insPool.run(`rl_bench${i.toString(36)}`, identityId, 10 * (1 + (i % 3)));
+      // Spread the keys evenly: customer i gets floor/ceil of keys/customers (1-5 at 3 per).
+      const n =
+        Math.floor(((i + 1) * opts.keys) / opts.customers) -
+        Math.floor((i * opts.keys) / opts.customers);
+      for (let k = 0; k < n; k++) {
+        const seq = keys++;
+        const keyId = `key_bench${seq.toString(36).padStart(7, "0")}`;
+        // Remaining: a spread from exhausted to full, deterministic per key.
+        const remaining = Math.floor((plan.amount * ((seq * 7919) % 101)) / 100);
+        insKey.run(
+          keyId,
+          apiId,
+          hex(`bench-key-${seq}`),
+          `bk_${keyId.slice(-4)}`,
+          `key ${k + 1}`,
+          identityId,
+          remaining,
+          plan.interval,
+          plan.amount,
+          plan.interval === "monthly" ? 1 + (i % 28) : null,
+          opts.now - (seq % 300) * 86_400_000,
+          seq % 5 === 0 ? null : opts.now - (seq % 1440) * 60_000,
+        );
+      }
+    }
+  })();
+  return {
+    identities: opts.customers,
+    keys,
+    ratelimits: opts.customers,
+    unkeyMs: performance.now() - t,
+  };
+}
+
+/** Stripe customers for the first `n` bench customers, through the emulator's own API. */
+export async function createStripeCustomers(
+  sandbox: Pick<Sandbox, "stripe" | "db">,
+  n: number,
+): Promise<{ ids: string[]; ms: number }> {
+  const t = performance.now();
+  const ids: string[] = [];
+  // One transaction around many in-process calls, as the sandbox's own seeding does.
+  sandbox.db.exec("BEGIN");
+  try {
+    for (let i = 0; i < n; i++) {
+      const res = await sandbox.stripe.call("POST", "/v1/customers", {
+        name: `Bench Customer ${i}`,
+        email: `billing+${i}@bench.example`,
+        metadata: { unkey_external_id: benchExternalId(i) },
+      });
+      if (res.status >= 300) throw new Error(`create customer: ${JSON.stringify(res.body)}`);
+      ids.push((res.body as { id: string }).id);
+    }
+    sandbox.db.exec("COMMIT");
+  } catch (err) {
+    sandbox.db.exec("ROLLBACK");
+    throw err;
+  }
+  return { ids, ms: performance.now() - t };
+}
