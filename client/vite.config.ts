@@ -31,12 +31,14 @@ export default defineConfig({
     proxy: {
       "/trpc": { target: server, changeOrigin: false },
       "/healthz": { target: server, changeOrigin: false },
+      "/export": { target: server, changeOrigin: false },
     },
   },
   preview: {
     proxy: {
       "/trpc": { target: server, changeOrigin: false },
       "/healthz": { target: server, changeOrigin: false },
+      "/export": { target: server, changeOrigin: false },
     },
   },
   build: {

@@ -10,7 +10,7 @@ import {
 import type { TRPCOptionsProxy } from "@trpc/tanstack-react-query";
 import { ComingSoon } from "../components/coming-soon";
 import { safeRedirect, SignInPage, signInSearchSchema } from "../features/auth";
-import { CustomersPage, customerSearchSchema, customersSearchSchema } from "../features/customers";
+import { DIRECTORY_SCROLLER, DirectoryPage, directorySearchSchema } from "../features/directory";
 import type { AppRouter } from "../lib/api-types";
 import { AppLayout } from "./shell/app-layout";
 import { RouteError } from "./error-boundary";
@@ -73,19 +73,25 @@ const indexRoute = createRoute({
 const customersRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/customers",
-  validateSearch: customersSearchSchema,
-  component: CustomersPage,
+  validateSearch: directorySearchSchema,
+  component: DirectoryPage,
 });
 
 const customerRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/customers/$externalId",
-  validateSearch: customerSearchSchema,
-  // Start the data request alongside the (lazy) page code instead of after it.
-  loader: ({ context, params }) => {
-    void context.queryClient.prefetchQuery(
-      context.trpc.customers.byId.queryOptions({ externalId: params.externalId }),
-    );
+  // The customer page keeps the directory view it came from, so "Back to directory" restores it.
+  validateSearch: directorySearchSchema,
+  // Start every read of the page at once, alongside the (lazy) page code: the customer and each
+  // Stripe panel are separate queries, so the slowest upstream sets the pace, not their sum, and a
+  // failing one fails only its panel. Hovering a link (preload) warms only the customer: Stripe
+  // reads, the invoice preview above all, are not worth making for every row the pointer crosses.
+  loader: ({ context: { queryClient, trpc }, params: { externalId }, preload }) => {
+    void queryClient.prefetchQuery(trpc.customers.byId.queryOptions({ externalId }));
+    if (preload) return;
+    void queryClient.prefetchQuery(trpc.billing.subscription.queryOptions({ externalId }));
+    void queryClient.prefetchQuery(trpc.billing.usage.queryOptions({ externalId }));
+    void queryClient.prefetchQuery(trpc.billing.upcomingInvoice.queryOptions({ externalId }));
   },
   component: lazyRouteComponent(
     () => import("../features/customers/components/customer-page"),
@@ -130,6 +136,8 @@ export function createAppRouter(context: RouterContext) {
     defaultErrorComponent: RouteError,
     defaultNotFoundComponent: NotFound,
     scrollRestoration: true,
+    // Scroll containers the router resets on navigation (and restores on Back/Forward).
+    scrollToTopSelectors: [DIRECTORY_SCROLLER],
   });
 }
 

@@ -1,4 +1,4 @@
-// A handful of stroke icons drawn inline: not worth a dependency for six glyphs. Decorative by
+// A handful of stroke icons drawn inline: not worth a dependency for a dozen glyphs. Decorative by
 // default (aria-hidden); the control that holds one carries the accessible name.
 import type { SVGProps } from "react";
 
@@ -84,5 +84,41 @@ export const IconDeviceDesktop = (p: IconProps) => (
   <Icon {...p}>
     <rect x="3" y="4" width="18" height="12" rx="1" />
     <path d="M7 20h10M9 16v4M15 16v4" />
+  </Icon>
+);
+
+export const IconArrowUp = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M12 19V5M6 11l6-6 6 6" />
+  </Icon>
+);
+
+export const IconArrowDown = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M12 5v14M6 13l6 6 6-6" />
+  </Icon>
+);
+
+export const IconSelector = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M8 9l4-4 4 4M16 15l-4 4-4-4" />
+  </Icon>
+);
+
+export const IconDownload = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M12 4v12M6 11l6 6 6-6M4 20h16" />
+  </Icon>
+);
+
+export const IconRefresh = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M20 11a8 8 0 0 0-14.9-3M4 4v4h4M4 13a8 8 0 0 0 14.9 3M20 20v-4h-4" />
+  </Icon>
+);
+
+export const IconExternal = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5" />
   </Icon>
 );

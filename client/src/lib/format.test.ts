@@ -1,14 +1,21 @@
 import { describe, expect, it } from "vitest";
 import {
+  currencyExponent,
+  formatBurnRate,
   formatCredits,
   formatCreditsOf,
   formatDuration,
+  formatForecast,
   formatLocalInstant,
+  formatMinorUnitsDecimal,
+  formatMoney,
   formatNumber,
+  formatPercent,
   formatRateLimit,
   formatRefillSchedule,
   formatRelativeTime,
   formatRole,
+  formatUnitPrice,
   formatUtcInstant,
   percentLeft,
 } from "./format";
@@ -105,5 +112,81 @@ describe("roles", () => {
     expect(formatRole("account_manager")).toBe("Account manager");
     expect(formatRole("admin")).toBe("Admin");
     expect(formatRole("unknown_role")).toBe("unknown_role");
+  });
+});
+
+describe("money", () => {
+  it("turns minor units into the currency's units", () => {
+    expect(formatMoney(123456, "usd")).toBe("$1,234.56");
+    expect(formatMoney(0, "USD")).toBe("$0.00");
+    expect(formatMoney(-500, "usd")).toBe("-$5.00");
+    expect(formatMoney(1500, "eur")).toBe("€15.00");
+    // Zero-decimal currency: the amount is already in yen.
+    expect(formatMoney(1500, "jpy")).toBe("¥1,500");
+    expect(currencyExponent("usd")).toBe(2);
+    expect(currencyExponent("JPY")).toBe(0);
+  });
+
+  it("keeps fractional cents of unit_amount_decimal exactly", () => {
+    expect(formatMinorUnitsDecimal("0.15", "usd")).toBe("$0.0015");
+    expect(formatMinorUnitsDecimal("15", "usd")).toBe("$0.15");
+    expect(formatMinorUnitsDecimal("1234", "usd")).toBe("$12.34");
+    expect(formatMinorUnitsDecimal("250.5", "usd")).toBe("$2.505");
+    expect(formatMinorUnitsDecimal("0.000001", "usd")).toBe("$0.00000001");
+    expect(formatMinorUnitsDecimal("0.5", "jpy")).toBe("¥0.5");
+    expect(formatMinorUnitsDecimal("not a number", "usd")).toBe("not a number");
+  });
+
+  it("prefers the exact decimal unit price", () => {
+    expect(formatUnitPrice({ unitAmount: 0, unitAmountDecimal: "0.15" }, "usd")).toBe("$0.0015");
+    expect(formatUnitPrice({ unitAmount: 2900, unitAmountDecimal: null }, "usd")).toBe("$29.00");
+    expect(formatUnitPrice({ unitAmount: null, unitAmountDecimal: null }, "usd")).toBeNull();
+  });
+});
+
+describe("percent and burn rate", () => {
+  it("formats a share left", () => {
+    expect(formatPercent(42.4)).toBe("42 %");
+    expect(formatPercent(0.44)).toBe("0.4 %");
+    expect(formatPercent(0)).toBe("0 %");
+    expect(formatPercent(null)).toBe("—");
+  });
+
+  it("formats credits spent per hour", () => {
+    expect(formatBurnRate(1234.4)).toBe("≈ 1,234 credits/h");
+    expect(formatBurnRate(0.42)).toBe("≈ 0.4 credits/h");
+    expect(formatBurnRate(0)).toMatch(/^Idle/);
+    expect(formatBurnRate(null)).toBe("No recent usage");
+  });
+});
+
+describe("forecast", () => {
+  const now = Date.UTC(2026, 10, 27, 14, 0);
+  const refill = "2026-12-01T00:00:00.000Z";
+
+  it("says when credits run out before the refill", () => {
+    expect(formatForecast({ kind: "runs_out", at: "2026-11-27T19:00:00Z" }, refill, now)).toBe(
+      "Runs out in 5 hours (2026-11-27 19:00 UTC), before the next refill",
+    );
+    expect(formatForecast({ kind: "runs_out", at: "2026-11-27T19:00:00Z" }, null, now)).toBe(
+      "Runs out in 5 hours (2026-11-27 19:00 UTC); nothing refills it",
+    );
+  });
+
+  it("says when credits last until the refill", () => {
+    expect(formatForecast({ kind: "lasts_until_refill" }, refill, now)).toBe(
+      "Lasts until the refill on 2026-12-01 00:00 UTC (in 3 days)",
+    );
+  });
+
+  it("names the other states", () => {
+    expect(formatForecast({ kind: "unlimited" }, null, now)).toBe("Unlimited");
+    expect(formatForecast({ kind: "exhausted" }, refill, now)).toBe(
+      "Exhausted until the refill on 2026-12-01 00:00 UTC (in 3 days)",
+    );
+    expect(formatForecast({ kind: "exhausted" }, null, now)).toBe(
+      "Exhausted, and no refill is scheduled",
+    );
+    expect(formatForecast({ kind: "idle" }, refill, now)).toMatch(/no run-out expected/);
   });
 });

@@ -147,3 +147,126 @@ const ROLE_LABELS = {
 export function formatRole(role: keyof typeof ROLE_LABELS | (string & {})): string {
   return role in ROLE_LABELS ? ROLE_LABELS[role as keyof typeof ROLE_LABELS] : role;
 }
+
+/** Digits after the decimal point in a currency's smallest unit: USD 2, JPY 0, BHD 3. */
+export function currencyExponent(currency: string, locale: string = DEFAULT_LOCALE): number {
+  try {
+    return (
+      new Intl.NumberFormat(locale, { style: "currency", currency }).resolvedOptions()
+        .maximumFractionDigits ?? 2
+    );
+  } catch {
+    return 2;
+  }
+}
+
+function moneyFormatter(currency: string, locale: string, maxDigits?: number): Intl.NumberFormat {
+  const digits = currencyExponent(currency, locale);
+  return new Intl.NumberFormat(locale, {
+    style: "currency",
+    currency: currency.toUpperCase(),
+    minimumFractionDigits: digits,
+    maximumFractionDigits: Math.max(digits, maxDigits ?? digits),
+  });
+}
+
+/**
+ * Stripe amounts are integers in the currency's smallest unit (cents for USD, yen for JPY):
+ * 123456 USD → "$1,234.56".
+ */
+export function formatMoney(
+  minorUnits: number,
+  currency: string,
+  locale: string = DEFAULT_LOCALE,
+): string {
+  const exp = currencyExponent(currency, locale);
+  return moneyFormatter(currency, locale).format(minorUnits / 10 ** exp);
+}
+
+/**
+ * Stripe's `unit_amount_decimal` is a decimal string in the smallest unit and may hold fractions of
+ * a cent ("0.15" USD is $0.0015 per unit): shown with every digit it has, never rounded to cents.
+ * Decimal places are shifted on the string so no binary float rounding creeps in.
+ */
+export function formatMinorUnitsDecimal(
+  decimal: string,
+  currency: string,
+  locale: string = DEFAULT_LOCALE,
+): string {
+  const match = /^(-?)(\d*)(?:\.(\d*))?$/.exec(decimal.trim());
+  if (!match) return decimal;
+  const [, sign = "", whole = "", frac = ""] = match;
+  const exp = currencyExponent(currency, locale);
+  const digits = (whole || "0").padStart(exp + 1, "0");
+  const intPart = digits.slice(0, digits.length - exp);
+  const fracPart = (digits.slice(digits.length - exp) + frac).replace(/0+$/, "");
+  const fmt = moneyFormatter(currency, locale, Math.min(20, fracPart.length));
+  // Intl accepts a decimal string and formats it exactly (no float round trip).
+  return fmt.format(`${sign}${intPart}.${fracPart || "0"}` as unknown as number);
+}
+
+/** A unit price: the exact decimal string when Stripe gives one, else the integer amount. */
+export function formatUnitPrice(
+  price: { unitAmount: number | null; unitAmountDecimal: string | null },
+  currency: string,
+  locale: string = DEFAULT_LOCALE,
+): string | null {
+  if (price.unitAmountDecimal !== null)
+    return formatMinorUnitsDecimal(price.unitAmountDecimal, currency, locale);
+  if (price.unitAmount !== null) return formatMoney(price.unitAmount, currency, locale);
+  return null;
+}
+
+/** "42 %" from a 0–100 share; one decimal below 10 % so "0.4 %" does not read as "0 %". */
+export function formatPercent(value: number | null, locale: string = DEFAULT_LOCALE): string {
+  if (value === null || !Number.isFinite(value)) return "—";
+  const digits = value > 0 && value < 10 ? 1 : 0;
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(value)} %`;
+}
+
+/** "≈ 1,234 credits/h"; small rates keep one decimal so a slow burn does not read as zero. */
+export function formatBurnRate(perHour: number | null, locale: string = DEFAULT_LOCALE): string {
+  if (perHour === null) return "No recent usage";
+  if (perHour <= 0) return "Idle (no credits spent recently)";
+  const digits = perHour < 10 ? 1 : 0;
+  const n = new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(perHour);
+  return `≈ ${n} credits/h`;
+}
+
+export type Forecast = {
+  kind: "unlimited" | "exhausted" | "idle" | "runs_out" | "lasts_until_refill";
+  at?: string | null;
+};
+
+/**
+ * When the credits run out, in words: "Runs out in 5 hours (2026-11-27 19:00 UTC), before the next
+ * refill", "Lasts until the refill on 2026-12-01 00:00 UTC (in 3 days)", "Exhausted", "Unlimited".
+ */
+export function formatForecast(
+  forecast: Forecast,
+  nextRefillAt: string | null,
+  now: Date | number = Date.now(),
+  locale: string = DEFAULT_LOCALE,
+): string {
+  switch (forecast.kind) {
+    case "unlimited":
+      return "Unlimited";
+    case "exhausted":
+      return nextRefillAt
+        ? `Exhausted until the refill on ${formatUtcInstant(nextRefillAt)} (${formatRelativeTime(nextRefillAt, now, locale)})`
+        : "Exhausted, and no refill is scheduled";
+    case "idle":
+      return "Not spending credits: no run-out expected";
+    case "runs_out": {
+      if (!forecast.at) return "Runs out before the next refill";
+      const when = `Runs out ${formatRelativeTime(forecast.at, now, locale)} (${formatUtcInstant(forecast.at)})`;
+      return nextRefillAt ? `${when}, before the next refill` : `${when}; nothing refills it`;
+    }
+    case "lasts_until_refill": {
+      const refill = nextRefillAt ?? forecast.at;
+      return refill
+        ? `Lasts until the refill on ${formatUtcInstant(refill)} (${formatRelativeTime(refill, now, locale)})`
+        : "Lasts until the next refill";
+    }
+  }
+}

@@ -10,34 +10,35 @@ import {
   Text,
   Title,
   UnstyledButton,
+  VisuallyHidden,
 } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
-import { AnchorLink } from "../../../components/anchor-link";
 import type { ReactNode } from "react";
-import { CreditsMeter } from "../../../components/credits-meter";
+import { AnchorLink } from "../../../components/anchor-link";
 import { EmptyState } from "../../../components/empty-state";
 import { ErrorState } from "../../../components/error-state";
-import { IconArrowLeft } from "../../../components/icons";
+import { IconArrowLeft, IconExternal } from "../../../components/icons";
+import { PlanBadge } from "../../../components/plan-badge";
 import type { CustomerDetail } from "../../../lib/api-types";
 import { errorCode } from "../../../lib/errors";
-import { formatNumber } from "../../../lib/format";
+import { formatNumber, formatUtcInstant } from "../../../lib/format";
 import { useTRPC } from "../../../lib/trpc";
-import { totalCredits } from "../totals";
+import { CreditsPanel } from "./credits-panel";
 import { KeysTable } from "./keys-table";
-import { PlanBadge } from "./plan-badge";
 import { PoolsTable } from "./pools-table";
+import { StripePanels, SubscriptionStatusBadge } from "./stripe-panels";
 
 const route = getRouteApi("/_app/customers/$externalId");
 
 export function CustomerPage() {
   const trpc = useTRPC();
   const { externalId } = route.useParams();
-  const { q } = route.useSearch();
+  const search = route.useSearch();
   const detail = useQuery(trpc.customers.byId.queryOptions({ externalId }));
 
   const back = (
-    <AnchorLink to="/customers" search={{ q }} size="sm" w="fit-content">
+    <AnchorLink to="/customers" search={search} size="sm" w="fit-content">
       <Group gap={4} component="span">
         <IconArrowLeft size={14} />
         Back to directory
@@ -87,13 +88,15 @@ export function CustomerPage() {
     <Stack gap="lg">
       {back}
       <CustomerHeader data={detail.data} />
+      <CreditsPanel summary={detail.data.summary} />
       <section aria-labelledby="keys-heading">
-        <Group justify="space-between" mb="xs">
+        <Group justify="space-between" mb="xs" wrap="wrap" gap="xs">
           <Title order={2} size="h4" id="keys-heading">
             Keys
           </Title>
           <Text size="xs" c="dimmed">
-            Refills happen at 00:00 UTC and replace the balance; they do not add to it.
+            Refills happen at 00:00 UTC and replace the balance with the refill amount; they do not
+            add to it. Keys at or above the amount are left as they are.
           </Text>
         </Group>
         <KeysTable keys={detail.data.keys} labelledBy="keys-heading" />
@@ -102,48 +105,103 @@ export function CustomerPage() {
         <Title order={2} size="h4" id="pools-heading" mb="xs">
           Ratelimit pools
         </Title>
-        <PoolsTable
-          identityPools={detail.data.identity.ratelimits}
-          keys={detail.data.keys}
-          labelledBy="pools-heading"
-        />
+        <PoolsTable data={detail.data} labelledBy="pools-heading" />
+      </section>
+      {/*
+        USAGE CHART SLOT: the charts issue mounts the (lazily loaded, recharts) usage chart section
+        here, between the credit pools and Stripe. Keep it lazy: nothing of it may reach the
+        directory's first load.
+      */}
+      <section aria-labelledby="stripe-heading">
+        <Title order={2} size="h4" id="stripe-heading" mb="xs">
+          Stripe
+        </Title>
+        <StripePanels externalId={externalId} />
       </section>
     </Stack>
   );
 }
 
 function CustomerHeader({ data }: { data: CustomerDetail }) {
+  const trpc = useTRPC();
   const { identity, keys } = data;
-  const totals = totalCredits(keys);
+  const config = useQuery({ ...trpc.session.config.queryOptions(), staleTime: Infinity });
+  // Shares the Subscription panel's query (same key): one request for both.
+  const billing = useQuery(
+    trpc.billing.subscription.queryOptions({ externalId: identity.externalId }),
+  );
+  const plans = useQuery({ ...trpc.directory.plans.queryOptions(), staleTime: 5 * 60_000 });
+  const planName = plans.data?.plans.find((p) => p.id === identity.plan)?.name ?? identity.plan;
+  const live = config.data?.mode === "live";
+  const subscription = billing.data?.subscription;
+  const item = subscription?.items[0];
+  const stripeUrl = billing.data?.customer?.dashboardUrl ?? null;
   const enabled = keys.filter((k) => k.enabled).length;
   return (
     <Stack gap="sm">
-      <Group gap="sm" align="center">
+      <Group gap="sm" align="center" wrap="wrap">
         <Title order={1}>{identity.name ?? identity.externalId}</Title>
-        <PlanBadge plan={identity.plan} />
+        <PlanBadge plan={planName} />
+        {live && (
+          <Group gap="xs" ml="auto">
+            <ExternalLink
+              href={`https://app.unkey.com/identities/${encodeURIComponent(identity.id)}`}
+            >
+              Open in Unkey
+            </ExternalLink>
+            {stripeUrl && <ExternalLink href={stripeUrl}>Open in Stripe</ExternalLink>}
+          </Group>
+        )}
       </Group>
       <Paper withBorder p="md" radius="sm">
-        <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }} spacing="md" component="dl" m={0}>
+        <SimpleGrid cols={{ base: 1, xs: 2, md: 3, lg: 6 }} spacing="md" component="dl" m={0}>
           <Field label="External id">
             <Copyable value={identity.externalId} />
           </Field>
           <Field label="Email">
             {identity.email ? (
-              <Anchor href={`mailto:${identity.email}`} size="sm">
+              <Anchor
+                href={`mailto:${identity.email}`}
+                size="sm"
+                style={{ wordBreak: "break-all" }}
+              >
                 {identity.email}
               </Anchor>
             ) : (
-              <Text size="sm" c="dimmed">
+              <Text span size="sm" c="dimmed">
                 None
               </Text>
             )}
+          </Field>
+          <Field label="Identity id">
+            <Copyable value={identity.id} />
           </Field>
           <Field label="Stripe customer">
             {identity.stripeCustomerId ? (
               <Copyable value={identity.stripeCustomerId} />
             ) : (
-              <Text size="sm" c="dimmed">
+              <Text span size="sm" c="dimmed">
                 Not linked
+              </Text>
+            )}
+          </Field>
+          <Field label="Subscription">
+            {billing.isPending ? (
+              <Text span size="sm" c="dimmed">
+                Loading…
+              </Text>
+            ) : subscription ? (
+              <Group gap={6} component="span" wrap="wrap">
+                <SubscriptionStatusBadge status={subscription.status} />
+                {item && (
+                  <Text span size="xs" c="dimmed">
+                    until {formatUtcInstant(item.currentPeriodEnd).slice(0, 10)}
+                  </Text>
+                )}
+              </Group>
+            ) : (
+              <Text span size="sm" c="dimmed">
+                {billing.isError ? "Unavailable" : "None"}
               </Text>
             )}
           </Field>
@@ -153,23 +211,21 @@ function CustomerHeader({ data }: { data: CustomerDetail }) {
               ({formatNumber(enabled)} enabled)
             </Text>
           </Field>
-          <Field label="Credits left, all keys">
-            <CreditsMeter
-              remaining={totals.remaining}
-              allowance={totals.allowance}
-              width={160}
-              align="start"
-            />
-          </Field>
         </SimpleGrid>
-        <Text size="xs" c="dimmed" mt="sm">
-          Identity{" "}
-          <Text span ff="monospace" size="xs">
-            {identity.id}
-          </Text>
-        </Text>
       </Paper>
     </Stack>
+  );
+}
+
+function ExternalLink({ href, children }: { href: string; children: ReactNode }) {
+  return (
+    <Anchor href={href} target="_blank" rel="noopener noreferrer" size="sm">
+      <Group gap={4} component="span" wrap="nowrap">
+        {children}
+        <IconExternal size={13} />
+        <VisuallyHidden>(opens in a new tab)</VisuallyHidden>
+      </Group>
+    </Anchor>
   );
 }
 

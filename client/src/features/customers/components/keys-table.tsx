@@ -1,10 +1,11 @@
-import { Box, Code, Group, Table, Text } from "@mantine/core";
+import { Badge, Code, Group, Table, Text } from "@mantine/core";
 import { CreditsMeter } from "../../../components/credits-meter";
 import { EmptyState } from "../../../components/empty-state";
-import { UtcInstant } from "../../../components/utc-instant";
+import { ScrollRegion } from "../../../components/scroll-region";
 import type { CustomerKey } from "../../../lib/api-types";
 import { useNow } from "../../../components/use-now";
 import {
+  formatBurnRate,
   formatLocalInstant,
   formatNumber,
   formatRefillSchedule,
@@ -23,7 +24,7 @@ export function KeysTable({ keys, labelledBy }: { keys: CustomerKey[]; labelledB
     );
   }
   return (
-    <Table.ScrollContainer minWidth={1040}>
+    <ScrollRegion label="Keys table" minWidth={1080}>
       <Table
         highlightOnHover
         withTableBorder
@@ -33,15 +34,15 @@ export function KeysTable({ keys, labelledBy }: { keys: CustomerKey[]; labelledB
         <Table.Thead>
           <Table.Tr>
             <Table.Th scope="col">Key</Table.Th>
-            <Table.Th scope="col">Prefix</Table.Th>
-            <Table.Th scope="col" w={110}>
-              Status
-            </Table.Th>
             <Table.Th scope="col" ta="right">
               Credits left
             </Table.Th>
             <Table.Th scope="col">Refill</Table.Th>
             <Table.Th scope="col">Next refill</Table.Th>
+            <Table.Th scope="col">At next refill</Table.Th>
+            <Table.Th scope="col" ta="right">
+              Burn rate
+            </Table.Th>
             <Table.Th scope="col">Last used</Table.Th>
           </Table.Tr>
         </Table.Thead>
@@ -49,9 +50,17 @@ export function KeysTable({ keys, labelledBy }: { keys: CustomerKey[]; labelledB
           {keys.map((key) => (
             <Table.Tr key={key.keyId}>
               <Table.Th scope="row" fw={400}>
-                <Text size="sm" fw={600}>
-                  {key.name ?? "Unnamed key"}
-                </Text>
+                <Group gap={6} wrap="nowrap">
+                  <Text size="sm" fw={600}>
+                    {key.name ?? "Unnamed key"}
+                  </Text>
+                  <Code fz="xs">{key.start}…</Code>
+                  {!key.enabled && (
+                    <Badge size="xs" color="red" variant="light" tt="none">
+                      Disabled
+                    </Badge>
+                  )}
+                </Group>
                 <Text size="xs" c="dimmed" ff="monospace">
                   {key.keyId}
                 </Text>
@@ -61,28 +70,11 @@ export function KeysTable({ keys, labelledBy }: { keys: CustomerKey[]; labelledB
                   </Text>
                 )}
               </Table.Th>
-              <Table.Td>
-                <Code>{key.start}…</Code>
-              </Table.Td>
-              <Table.Td>
-                <Group gap={6} wrap="nowrap">
-                  <Box
-                    aria-hidden
-                    w={8}
-                    h={8}
-                    style={{
-                      borderRadius: "50%",
-                      flexShrink: 0,
-                      background: `var(--mantine-color-${key.enabled ? "teal" : "red"}-filled)`,
-                    }}
-                  />
-                  <Text size="sm">{key.enabled ? "Enabled" : "Disabled"}</Text>
-                </Group>
-              </Table.Td>
               <Table.Td ta="right">
                 <CreditsMeter
                   remaining={key.credits ? key.credits.remaining : null}
-                  allowance={key.credits?.refill?.amount ?? null}
+                  allowance={key.allowance}
+                  width={130}
                 />
               </Table.Td>
               <Table.Td>
@@ -90,12 +82,18 @@ export function KeysTable({ keys, labelledBy }: { keys: CustomerKey[]; labelledB
               </Table.Td>
               <Table.Td>
                 {key.nextRefillAt ? (
-                  <UtcInstant value={key.nextRefillAt} />
+                  <NextRefill at={key.nextRefillAt} />
                 ) : (
                   <Text size="sm" c="dimmed">
                     {key.credits?.refill ? "Not scheduled" : "Never"}
                   </Text>
                 )}
+              </Table.Td>
+              <Table.Td>
+                <BalanceAtRefill creditsKey={key} />
+              </Table.Td>
+              <Table.Td ta="right" style={{ whiteSpace: "nowrap" }}>
+                <KeyBurn creditsKey={key} />
               </Table.Td>
               <Table.Td>
                 <LastUsed at={key.lastUsedAt} />
@@ -104,7 +102,49 @@ export function KeysTable({ keys, labelledBy }: { keys: CustomerKey[]; labelledB
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollRegion>
+  );
+}
+
+function NextRefill({ at }: { at: string }) {
+  const now = useNow();
+  return (
+    <div title={`Your time: ${formatLocalInstant(at)}`} style={{ cursor: "help" }}>
+      <Text
+        size="sm"
+        ff="monospace"
+        component="time"
+        dateTime={at}
+        style={{ whiteSpace: "nowrap" }}
+      >
+        {formatUtcInstant(at)}
+      </Text>
+      <Text size="xs" c="dimmed">
+        {formatRelativeTime(at, now)}
+      </Text>
+    </div>
+  );
+}
+
+function KeyBurn({ creditsKey: key }: { creditsKey: CustomerKey }) {
+  if (!key.credits || key.credits.remaining === null || key.burnPerHour === null) {
+    return (
+      <Text span size="sm" c="dimmed">
+        —
+      </Text>
+    );
+  }
+  if (key.burnPerHour <= 0) {
+    return (
+      <Text span size="sm" c="dimmed">
+        Idle
+      </Text>
+    );
+  }
+  return (
+    <Text span size="sm">
+      {formatBurnRate(key.burnPerHour)}
+    </Text>
   );
 }
 
@@ -124,13 +164,43 @@ function RefillCell({ credits }: { credits: CustomerKey["credits"] }) {
     );
   }
   return (
+    <Text size="sm" style={{ whiteSpace: "nowrap" }}>
+      {formatRefillSchedule(credits.refill)} → {formatNumber(credits.refill.amount)}
+    </Text>
+  );
+}
+
+/**
+ * What the balance becomes at the next refill. A refill sets the balance to the refill amount; a key
+ * holding that much or more (a grant on top) is left as it is.
+ */
+function BalanceAtRefill({ creditsKey: key }: { creditsKey: CustomerKey }) {
+  const credits = key.credits;
+  if (!credits || credits.remaining === null) {
+    return (
+      <Text size="sm" c="dimmed">
+        Unlimited
+      </Text>
+    );
+  }
+  if (!credits.refill || key.balanceAtNextRefill === null) {
+    return (
+      <Text size="sm" c="dimmed">
+        No refill
+      </Text>
+    );
+  }
+  const untouched = credits.remaining >= credits.refill.amount;
+  return (
     <div>
       <Text size="sm" style={{ whiteSpace: "nowrap" }}>
-        {formatRefillSchedule(credits.refill)}
+        {untouched ? "Stays" : "Becomes"} {formatNumber(key.balanceAtNextRefill)}
       </Text>
-      <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }}>
-        to {formatNumber(credits.refill.amount)} credits
-      </Text>
+      {untouched && (
+        <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }}>
+          at or above the refill amount
+        </Text>
+      )}
     </div>
   );
 }

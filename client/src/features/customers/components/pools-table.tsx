@@ -1,40 +1,24 @@
 import { Badge, Code, Table, Text } from "@mantine/core";
 import { EmptyState } from "../../../components/empty-state";
-import type { CustomerKey, Pool } from "../../../lib/api-types";
+import { ScrollRegion } from "../../../components/scroll-region";
+import type { CustomerDetail, CustomerKey } from "../../../lib/api-types";
 import { formatRateLimit } from "../../../lib/format";
 
-type PoolRow = Pool & { scope: "identity" | "key"; keyLabel?: string; overrides: boolean };
+function keyLabel(keys: CustomerKey[], keyId: string): string {
+  const key = keys.find((k) => k.keyId === keyId);
+  if (!key) return keyId;
+  return key.name ?? `${key.start}…`;
+}
 
 /**
  * Identity pools apply to every key of the customer; a key's own pool of the same name replaces the
- * identity's for that key, which is what "overrides" marks.
+ * identity's for that key (marked on both rows).
  */
-export function poolRows(identityPools: Pool[], keys: CustomerKey[]): PoolRow[] {
-  const identityNames = new Set(identityPools.map((p) => p.name));
-  const rows: PoolRow[] = identityPools.map((p) => ({ ...p, scope: "identity", overrides: false }));
-  for (const key of keys) {
-    for (const p of key.ratelimits) {
-      rows.push({
-        ...p,
-        scope: "key",
-        keyLabel: key.name ?? `${key.start}…`,
-        overrides: identityNames.has(p.name),
-      });
-    }
-  }
-  return rows;
-}
-
-export function PoolsTable({
-  identityPools,
-  keys,
-  labelledBy,
-}: {
-  identityPools: Pool[];
-  keys: CustomerKey[];
-  labelledBy?: string;
-}) {
-  const rows = poolRows(identityPools, keys);
+export function PoolsTable({ data, labelledBy }: { data: CustomerDetail; labelledBy?: string }) {
+  const { keys } = data;
+  const rows = data.pools;
+  // A key pool with an identity pool's name replaces it for that key.
+  const identityNames = new Set(rows.filter((p) => p.scope === "identity").map((p) => p.name));
   if (rows.length === 0) {
     return (
       <EmptyState title="No ratelimit pools">
@@ -43,7 +27,7 @@ export function PoolsTable({
     );
   }
   return (
-    <Table.ScrollContainer minWidth={640}>
+    <ScrollRegion label="Ratelimit pools table" minWidth={720}>
       <Table
         aria-labelledby={labelledBy}
         highlightOnHover
@@ -62,7 +46,7 @@ export function PoolsTable({
         </Table.Thead>
         <Table.Tbody>
           {rows.map((row, i) => (
-            <Table.Tr key={`${row.scope}-${row.keyLabel ?? ""}-${row.name}-${i}`}>
+            <Table.Tr key={`${row.scope}-${row.keyIds.join(",")}-${row.name}-${i}`}>
               <Table.Th scope="row" fw={400}>
                 <Code>{row.name}</Code>
               </Table.Th>
@@ -71,13 +55,28 @@ export function PoolsTable({
               </Table.Td>
               <Table.Td>
                 {row.scope === "identity" ? (
-                  <Text size="sm">All keys (identity)</Text>
+                  <Text size="sm">
+                    All keys (identity)
+                    {row.overriddenBy.length > 0 && (
+                      <Badge
+                        ml={6}
+                        size="xs"
+                        variant="light"
+                        color="violet"
+                        tt="none"
+                        title="These keys have their own pool of the same name, which applies to them instead"
+                      >
+                        Overridden by key{" "}
+                        {row.overriddenBy.map((id) => keyLabel(keys, id)).join(", ")}
+                      </Badge>
+                    )}
+                  </Text>
                 ) : (
                   <Text size="sm">
-                    Key {row.keyLabel}
-                    {row.overrides && (
-                      <Badge ml={6} size="xs" variant="light" color="violet">
-                        Overrides identity
+                    Key {row.keyIds.map((id) => keyLabel(keys, id)).join(", ")}
+                    {identityNames.has(row.name) && (
+                      <Badge ml={6} size="xs" variant="light" color="violet" tt="none">
+                        Overrides identity pool
                       </Badge>
                     )}
                   </Text>
@@ -96,6 +95,6 @@ export function PoolsTable({
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollRegion>
   );
 }

@@ -1,2 +1,0 @@
-export { CustomersPage } from "./components/customers-page";
-export { customersSearchSchema, customerSearchSchema, type CustomersSearch } from "./search";
