@@ -7,7 +7,7 @@ import { createUnkeyClient, type UnkeyClient } from "./unkey";
 export { UpstreamError } from "./errors";
 export type * from "./types";
 export type { UnkeyClient, StripeClient, StripeListsClient };
-export type { StripeCustomerSummary, StripeSubscriptionSummary } from "./stripe-lists";
+export type { StripeDirectoryCustomer, StripeDirectorySubscription } from "./stripe-lists";
 
 export interface Upstream {
   unkey: UnkeyClient;

@@ -4,10 +4,10 @@
  * SDK instance, configured like `createStripeClient`, with errors mapped the same way.
  */
 import Stripe from "stripe";
-import { mapStripeError, type StripeClientOptions } from "./stripe";
+import { callStripe, createStripeSdk, searchString, type StripeClientOptions } from "./stripe";
 import type { Page } from "./types";
 
-export interface StripeCustomerSummary {
+export interface StripeDirectoryCustomer {
   id: string;
   name: string | null;
   email: string | null;
@@ -16,7 +16,7 @@ export interface StripeCustomerSummary {
   plan: string | null;
 }
 
-export interface StripeSubscriptionSummary {
+export interface StripeDirectorySubscription {
   id: string;
   customerId: string;
   status: string;
@@ -27,7 +27,7 @@ const meta = (m: Stripe.Metadata | null | undefined, k: string): string | null =
   return typeof v === "string" && v.length > 0 ? v : null;
 };
 
-const toCustomer = (c: Stripe.Customer): StripeCustomerSummary => ({
+const toCustomer = (c: Stripe.Customer): StripeDirectoryCustomer => ({
   id: c.id,
   name: c.name ?? null,
   email: c.email ?? null,
@@ -35,40 +35,15 @@ const toCustomer = (c: Stripe.Customer): StripeCustomerSummary => ({
   plan: meta(c.metadata, "plan"),
 });
 
-const toSubscription = (s: Stripe.Subscription): StripeSubscriptionSummary => ({
+const toSubscription = (s: Stripe.Subscription): StripeDirectorySubscription => ({
   id: s.id,
   customerId: typeof s.customer === "string" ? s.customer : s.customer.id,
   status: s.status,
 });
 
-/** Stripe search syntax: a quoted value with backslash and quote escaped. */
-export function stripeSearchString(value: string): string {
-  return `'${value.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
-}
-
 export function createStripeListsClient(opts: StripeClientOptions) {
-  const url = opts.baseUrl ? new URL(opts.baseUrl) : undefined;
-  const sdk = new Stripe(opts.secretKey, {
-    ...(url
-      ? {
-          host: url.hostname,
-          port: url.port || (url.protocol === "https:" ? "443" : "80"),
-          protocol: url.protocol === "https:" ? "https" : "http",
-        }
-      : {}),
-    timeout: opts.timeoutMs ?? 10_000,
-    maxNetworkRetries: opts.maxNetworkRetries ?? 2,
-    telemetry: false,
-    appInfo: { name: "credits-console" },
-  });
-
-  async function call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw mapStripeError(err);
-    }
-  }
+  const sdk = createStripeSdk(opts);
+  const call = callStripe;
 
   return {
     async listCustomers(p: { limit: number; cursor?: string | undefined }) {
@@ -81,7 +56,7 @@ export function createStripeListsClient(opts: StripeClientOptions) {
         return {
           items,
           cursor: page.has_more ? (items.at(-1)?.id ?? null) : null,
-        } satisfies Page<StripeCustomerSummary>;
+        } satisfies Page<StripeDirectoryCustomer>;
       });
     },
 
@@ -102,11 +77,11 @@ export function createStripeListsClient(opts: StripeClientOptions) {
         return {
           items,
           cursor: page.has_more ? (items.at(-1)?.id ?? null) : null,
-        } satisfies Page<StripeSubscriptionSummary>;
+        } satisfies Page<StripeDirectorySubscription>;
       });
     },
 
-    async retrieveCustomer(id: string): Promise<StripeCustomerSummary | null> {
+    async retrieveCustomer(id: string): Promise<StripeDirectoryCustomer | null> {
       return call(async () => {
         try {
           const c = await sdk.customers.retrieve(id);
@@ -120,10 +95,10 @@ export function createStripeListsClient(opts: StripeClientOptions) {
       });
     },
 
-    async findCustomerByExternalId(externalId: string): Promise<StripeCustomerSummary | null> {
+    async findCustomerByExternalId(externalId: string): Promise<StripeDirectoryCustomer | null> {
       return call(async () => {
         const r = await sdk.customers.search({
-          query: `metadata['unkey_external_id']:${stripeSearchString(externalId)}`,
+          query: `metadata[${searchString("unkey_external_id")}]:${searchString(externalId)}`,
           limit: 2,
         });
         const first = r.data[0];

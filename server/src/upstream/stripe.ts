@@ -150,11 +150,10 @@ function toItem(it: Stripe.SubscriptionItem): StripeSubscriptionItemSummary {
   };
 }
 
-export function createStripeClient(opts: StripeClientOptions) {
+/** One way to build the SDK for every Stripe client of the console (host/port for emulators and proxies). */
+export function createStripeSdk(opts: StripeClientOptions): Stripe {
   const url = opts.baseUrl ? new URL(opts.baseUrl) : undefined;
-  const timeout = opts.timeoutMs ?? 10_000;
-  const maxNetworkRetries = opts.maxNetworkRetries ?? 2;
-  const sdk = new Stripe(opts.secretKey, {
+  return new Stripe(opts.secretKey, {
     ...(url
       ? {
           host: url.hostname,
@@ -162,23 +161,32 @@ export function createStripeClient(opts: StripeClientOptions) {
           protocol: url.protocol === "https:" ? "https" : "http",
         }
       : {}),
-    timeout,
-    maxNetworkRetries,
+    timeout: opts.timeoutMs ?? 10_000,
+    maxNetworkRetries: opts.maxNetworkRetries ?? 2,
     telemetry: false,
     appInfo: { name: "credits-console" },
   });
+}
+
+/** Runs an SDK call and maps its failure to an UpstreamError. */
+export async function callStripe<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw mapStripeError(err);
+  }
+}
+
+export function createStripeClient(opts: StripeClientOptions) {
+  const timeout = opts.timeoutMs ?? 10_000;
+  const maxNetworkRetries = opts.maxNetworkRetries ?? 2;
+  const sdk = createStripeSdk(opts);
   const read: Stripe.RequestOptions = {
     timeout: Math.min(opts.readTimeoutMs ?? 4_000, timeout),
     maxNetworkRetries: Math.min(maxNetworkRetries, 1),
   };
 
-  async function call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw mapStripeError(err);
-    }
-  }
+  const call = callStripe;
 
   const toCustomer = (c: Stripe.Customer): StripeCustomerSummary => ({
     id: c.id,

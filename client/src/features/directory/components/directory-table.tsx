@@ -178,7 +178,7 @@ const DirectoryTableRow = memo(function DirectoryTableRow({
       className={classes.row}
       style={{ height: ROW_HEIGHT }}
       aria-rowindex={index + 2}
-      data-external-id={row.externalId}
+      data-external-id={row.kind === "customer" ? row.externalId : undefined}
     >
       <DirectoryCells row={row} search={search} now={now} planNames={planNames} />
     </Table.Tr>
@@ -305,17 +305,25 @@ function DirectoryCells({
     <>
       <Table.Td>
         <Group gap={6} wrap="nowrap">
-          <AnchorLink
-            to="/customers/$externalId"
-            params={{ externalId: row.externalId }}
-            search={search}
-            fw={600}
-            size="sm"
-            underline="hover"
-            className={classes.ellipsis}
-          >
-            {row.name ?? row.externalId}
-          </AnchorLink>
+          {row.kind === "customer" ? (
+            <AnchorLink
+              to="/customers/$externalId"
+              params={{ externalId: row.externalId }}
+              search={search}
+              fw={600}
+              size="sm"
+              underline="hover"
+              className={classes.ellipsis}
+            >
+              {row.name ?? row.externalId}
+            </AnchorLink>
+          ) : (
+            // No Unkey identity behind this row (a Stripe-only customer or a key without an
+            // identity): there is no customer page to open, the flag badge says why.
+            <Text fw={600} size="sm" className={classes.ellipsis}>
+              {row.name ?? row.externalId}
+            </Text>
+          )}
           <FlagBadges flags={row.flags} />
         </Group>
         {secondary && (
