@@ -1,13 +1,11 @@
 import { TRPCError } from "@trpc/server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "../context";
-import { startSandbox } from "../sandbox/index";
 import { sdkClients } from "../sandbox/testing/clients";
-import { anonymousCaller, callerAs, createTestDeps } from "../testing/harness";
-import { createUpstream } from "../upstream/index";
+import { anonymousCaller, callerAs } from "../testing/harness";
+import { depsFor, startTestSandbox, type Sandbox } from "../testing/sandbox";
 import { meteredAmount } from "../services/billing";
 
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 let sandbox: Sandbox;
 let deps: AppDeps;
 let closeDeps: () => Promise<void>;
@@ -18,28 +16,8 @@ const START = "2026-03-15T12:00:00.000Z";
 const DAY = 86_400;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({
-    dataDir: null,
-    world: { customers: 40, historyDays: 14 },
-    traffic: false,
-    unkeyPort: 0,
-    stripePort: 0,
-    startAt: START,
-  });
-  ({ deps, close: closeDeps } = await createTestDeps({
-    upstream: createUpstream(
-      {
-        unkey: {
-          rootKey: sandbox.credentials.unkeyRootKey,
-          apiId: sandbox.credentials.unkeyApiId,
-          baseUrl: sandbox.unkeyUrl,
-        },
-        stripe: { secretKey: sandbox.credentials.stripeSecretKey, baseUrl: sandbox.stripeUrl },
-      },
-      // No retries: these tests inject faults and want to see them.
-      { readRetryBudgetMs: 0, stripeRetries: 0 },
-    ),
-  }));
+  sandbox = await startTestSandbox({ startAt: START });
+  ({ deps, close: closeDeps } = await depsFor(sandbox));
 });
 afterEach(() => {
   sandbox.faults.stripe.clear();
@@ -320,19 +298,7 @@ describe("failures degrade one panel only", () => {
   });
 
   it("a Stripe read that hangs times out quickly as GATEWAY_TIMEOUT, not a hung panel", async () => {
-    const fresh = await createTestDeps({
-      upstream: createUpstream(
-        {
-          unkey: {
-            rootKey: sandbox.credentials.unkeyRootKey,
-            apiId: sandbox.credentials.unkeyApiId,
-            baseUrl: sandbox.unkeyUrl,
-          },
-          stripe: { secretKey: sandbox.credentials.stripeSecretKey, baseUrl: sandbox.stripeUrl },
-        },
-        { readRetryBudgetMs: 0, stripeRetries: 0, timeoutMs: 300 },
-      ),
-    });
+    const fresh = await depsFor(sandbox, { timeoutMs: 300 });
     try {
       const caller = await callerAs(fresh.deps, "support");
       sandbox.faults.stripe.add({ endpoint: "POST /v1/invoices/create_preview", kind: "timeout" });
@@ -351,7 +317,7 @@ describe("failures degrade one panel only", () => {
 
   it("when Unkey is down the Stripe panels still answer (customer found by Stripe search)", async () => {
     // A fresh deps object: its own, empty customer-id cache.
-    const fresh = await createTestDeps({ upstream: deps.upstream });
+    const fresh = await depsFor(sandbox);
     try {
       const caller = await callerAs(fresh.deps, "support");
       sandbox.faults.unkey.add({ endpoint: "identities.getIdentity", kind: "status", status: 503 });
@@ -366,7 +332,7 @@ describe("failures degrade one panel only", () => {
   });
 
   it("three panels of one page view resolve the customer once", async () => {
-    const fresh = await createTestDeps({ upstream: deps.upstream });
+    const fresh = await depsFor(sandbox);
     try {
       let identityLookups = 0;
       const unkey = fresh.deps.upstream.unkey;

@@ -1,31 +1,17 @@
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "../context";
-import { startSandbox } from "../sandbox/index";
-import { callerAs, createTestDeps } from "../testing/harness";
-import { createUpstream } from "../upstream/index";
+import { callerAs } from "../testing/harness";
+import { depsFor, startTestSandbox, type Sandbox } from "../testing/sandbox";
 
-type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 let sandbox: Sandbox;
 let deps: AppDeps;
 let closeDeps: () => Promise<void>;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ dataDir: null, unkeyPort: 0, stripePort: 0, traffic: false });
-  ({ deps, close: closeDeps } = await createTestDeps({
-    upstream: createUpstream(
-      {
-        unkey: {
-          rootKey: sandbox.credentials.unkeyRootKey,
-          apiId: sandbox.credentials.unkeyApiId,
-          baseUrl: sandbox.unkeyUrl,
-        },
-        stripe: { secretKey: sandbox.credentials.stripeSecretKey, baseUrl: sandbox.stripeUrl },
-      },
-      // No read retries: these tests inject faults and want to see them.
-      { readRetryBudgetMs: 0, stripeRetries: 0 },
-    ),
-  }));
+  // The full world: the listing test pages through all ~300 identities.
+  sandbox = await startTestSandbox({ customers: "full" });
+  ({ deps, close: closeDeps } = await depsFor(sandbox));
 });
 afterAll(async () => {
   await closeDeps();

@@ -19,7 +19,7 @@ let closeDeps: () => Promise<void>;
 let all: DirectoryRow[];
 
 beforeAll(async () => {
-  sandbox = await startSmallSandbox(40, 14);
+  sandbox = await startSmallSandbox({ customers: 40, historyDays: 14 });
   ({ deps, close: closeDeps } = await depsFor(sandbox));
   expect((await runFullSync(deps)).status).toBe("ok");
   const caller = await callerAs(deps, "support");

@@ -10,7 +10,7 @@ import { runFullSync } from "./sync";
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  sandbox = await startSmallSandbox(40, 14);
+  sandbox = await startSmallSandbox({ customers: 40, historyDays: 14 });
 });
 afterAll(async () => {
   await sandbox.close();

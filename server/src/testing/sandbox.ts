@@ -1,0 +1,66 @@
+/**
+ * Shared wiring for tests that run procedures against the sandbox emulators: a small world by
+ * default, SDK clients with retries off (fault tests want to see each fault), and deps whose
+ * clock is the emulators' clock (refill periods, burn windows, billing periods).
+ */
+import type { Config } from "../env";
+import { startSandbox } from "../sandbox/index";
+import type { RetryPolicy } from "../services/directory/retry";
+import { createUpstream, type Upstream } from "../upstream/index";
+import { createTestDeps } from "./harness";
+
+export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+/** Fast retries so fault tests take milliseconds, not seconds. */
+export const fastRetry: RetryPolicy = {
+  retries: 6,
+  minTimeoutMs: 5,
+  maxTimeoutMs: 50,
+  maxRetryAfterMs: 5_000,
+};
+
+/** A sandbox on free ports, no traffic. `customers: "full"` loads the whole demo world. */
+export function startTestSandbox(
+  opts: { customers?: number | "full"; historyDays?: number; startAt?: string } = {},
+) {
+  return startSandbox({
+    dataDir: null,
+    ...(opts.customers === "full"
+      ? {}
+      : { world: { customers: opts.customers ?? 40, historyDays: opts.historyDays ?? 14 } }),
+    traffic: false,
+    unkeyPort: 0,
+    stripePort: 0,
+    ...(opts.startAt ? { startAt: opts.startAt } : {}),
+  });
+}
+
+/** The real SDK clients pointed at the emulators, with retries off. */
+export function sandboxUpstream(sandbox: Sandbox, opts: { timeoutMs?: number } = {}): Upstream {
+  return createUpstream(
+    {
+      unkey: {
+        rootKey: sandbox.credentials.unkeyRootKey,
+        apiId: sandbox.credentials.unkeyApiId,
+        baseUrl: sandbox.unkeyUrl,
+      },
+      stripe: { secretKey: sandbox.credentials.stripeSecretKey, baseUrl: sandbox.stripeUrl },
+    },
+    { readRetryBudgetMs: 0, stripeRetries: 0, ...opts },
+  );
+}
+
+export function depsFor(
+  sandbox: Sandbox,
+  opts: { retry?: RetryPolicy; config?: Partial<Config>; timeoutMs?: number } = {},
+) {
+  return createTestDeps({
+    upstream: sandboxUpstream(
+      sandbox,
+      opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {},
+    ),
+    now: () => sandbox.clock.now(),
+    sync: { retry: opts.retry ?? fastRetry },
+    ...(opts.config ? { config: opts.config } : {}),
+  });
+}
