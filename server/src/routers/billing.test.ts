@@ -4,6 +4,7 @@ import type { AppDeps } from "../context";
 import { sdkClients } from "../sandbox/testing/clients";
 import { anonymousCaller, callerAs } from "../testing/harness";
 import { depsFor, startTestSandbox, type Sandbox } from "../testing/sandbox";
+import { runFullSync } from "../services/directory/index";
 import { meteredAmount } from "../services/billing";
 
 let sandbox: Sandbox;
@@ -354,6 +355,33 @@ describe("failures degrade one panel only", () => {
         caller.billing.upcomingInvoice(input),
       ]);
       expect(identityLookups).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+describe("customer resolution from the directory", () => {
+  it("after a sync the panels take the Stripe customer from the read model, not from Unkey", async () => {
+    const fresh = await depsFor(sandbox);
+    try {
+      await runFullSync(fresh.deps);
+      let identityLookups = 0;
+      const unkey = fresh.deps.upstream.unkey;
+      fresh.deps.upstream = {
+        ...fresh.deps.upstream,
+        unkey: {
+          ...unkey,
+          getIdentity: (arg: Parameters<typeof unkey.getIdentity>[0]) => {
+            identityLookups++;
+            return unkey.getIdentity(arg);
+          },
+        },
+      };
+      const caller = await callerAs(fresh.deps, "support");
+      const s = await caller.billing.subscription({ externalId: "acme-corp" });
+      expect(s.customer?.name).toBe("Acme Corp");
+      expect(identityLookups).toBe(0);
     } finally {
       await fresh.close();
     }
