@@ -10,6 +10,7 @@
 import type { AppDeps, SessionInfo } from "../src/context";
 import { createContextInner } from "../src/context";
 import { startSandbox } from "../src/sandbox/index";
+import { runFullSync } from "../src/services/directory/index";
 import { createCaller, createTestDeps, recordingCookies } from "../src/testing/harness";
 import { createUpstream } from "../src/upstream/index";
 import { fmtMs, fmtRatio, summarize, type Row } from "./stats";
@@ -69,6 +70,9 @@ export async function benchCustomerPage(opts: { iterations: number }): Promise<R
       stripe: { secretKey: sandbox.credentials.stripeSecretKey, baseUrl: sandbox.stripeUrl },
     }),
   });
+  // As in production, the directory read model has been synced (the page reads the Stripe
+  // customer id from it); the sync runs before any latency is injected.
+  await runFullSync(test.deps);
   try {
     const customers = (
       sandbox.db
