@@ -12,6 +12,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { benchBundle } from "./bundle";
+import { benchCharts } from "./charts";
 import { benchCustomerPage } from "./customer-page";
 import { benchLargeWorld } from "./large-world";
 import { machine, type Machine, type Row } from "./stats";
@@ -30,7 +31,9 @@ const { values } = parseArgs({
   },
 });
 
-const sections = new Set((values.only ?? "page,bundle,world").split(",").map((s) => s.trim()));
+const sections = new Set(
+  (values.only ?? "page,bundle,charts,world").split(",").map((s) => s.trim()),
+);
 const docsPath = resolve(fileURLToPath(new URL("../../docs/benchmarks.md", import.meta.url)));
 
 function print(rows: Row[]) {
@@ -120,6 +123,7 @@ async function main() {
   };
   await run("page", () => benchCustomerPage({ iterations: Number(values.iterations) }));
   await run("bundle", () => benchBundle());
+  await run("charts", () => benchCharts({ iterations: Number(values.iterations) }));
   await run("world", () =>
     benchLargeWorld({
       customers: Number(values.customers),

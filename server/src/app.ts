@@ -10,7 +10,9 @@ import fastifyStatic from "@fastify/static";
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
 import { createContextInner, type AppDeps, type CookieJar } from "./context";
+import { auditExportRoutes } from "./http/audit-exports";
 import { exportRoutes } from "./http/exports";
+import { financeExportRoutes } from "./http/finance-exports";
 import { CSRF_COOKIE, readSession, SESSION_COOKIE } from "./http/session";
 import { appRouter, type AppRouter } from "./routers/index";
 
@@ -79,6 +81,8 @@ export async function buildApp(deps: AppDeps) {
   });
 
   await app.register(exportRoutes(deps));
+  await app.register(auditExportRoutes(deps));
+  await app.register(financeExportRoutes(deps));
 
   const indexHtml = path.join(deps.config.clientDist, "index.html");
   if (fs.existsSync(indexHtml)) {

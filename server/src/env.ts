@@ -57,6 +57,10 @@ const envSchema = z.object({
   ANALYTICS_QUERIES_PER_HOUR: z.coerce.number().int().positive().default(1000),
   /** Below this many queries left in the hour, background work serves cached results instead. */
   ANALYTICS_RESERVE: z.coerce.number().int().min(0).default(200),
+  /** Support staff may grant up to this many credits in one grant without an admin's approval. */
+  SUPPORT_GRANT_MAX_PER_GRANT: z.coerce.number().int().positive().default(5000),
+  /** …and up to this many per customer per calendar month (UTC), summed over their grants. */
+  SUPPORT_GRANT_MAX_PER_CUSTOMER_MONTH: z.coerce.number().int().positive().default(20000),
   /** Directory of the built SPA; served at / when present. */
   CLIENT_DIST: z.string().default(path.join(repoRoot, "client", "dist")),
 });
@@ -78,6 +82,8 @@ export type Config = {
   trustProxy: boolean;
   clientDist: string;
   directory: { syncIntervalMs: number; analyticsPerHour: number; analyticsReserve: number };
+  /** Limits above which a support grant needs an admin's approval. */
+  grants: { supportMaxPerGrant: number; supportMaxPerCustomerMonth: number };
 } & (
   | { mode: "live"; upstream: UpstreamConfig }
   | {
@@ -112,6 +118,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       syncIntervalMs: e.SYNC_INTERVAL_MINUTES * 60_000,
       analyticsPerHour: e.ANALYTICS_QUERIES_PER_HOUR,
       analyticsReserve: Math.min(e.ANALYTICS_RESERVE, e.ANALYTICS_QUERIES_PER_HOUR - 1),
+    },
+    grants: {
+      supportMaxPerGrant: e.SUPPORT_GRANT_MAX_PER_GRANT,
+      supportMaxPerCustomerMonth: e.SUPPORT_GRANT_MAX_PER_CUSTOMER_MONTH,
     },
   };
   if (!e.UNKEY_ROOT_KEY) {

@@ -10,6 +10,7 @@ import type { Config, UpstreamConfig } from "./env";
 import { createLogger } from "./logger";
 import { loadPlanCatalog } from "./plans/catalog";
 import { attachDirectory } from "./services/directory/index";
+import { resumePending } from "./services/operations/index";
 import { ensureSandboxStaff } from "./services/staff";
 import { openStore, repos as makeRepos } from "./store/index";
 import { createUpstream } from "./upstream/index";
@@ -73,6 +74,13 @@ export async function startConsole(
     });
     if (config.mode === "sandbox") await ensureSandboxStaff(repos, deps.now());
     await repos.sessions.deleteExpired(deps.now());
+    // Operations a previous process left mid-way continue (or go to needs_review) now. One
+    // instance owns the store, so any lease in it belongs to a dead process: take them over.
+    // In the background: start-up must not wait on Unkey or Stripe being reachable.
+    void resumePending(deps, { force: true }).then(
+      (r) => r.resumed > 0 && log.info(r, "resumed pending operations"),
+      (err: unknown) => log.error({ err }, "resuming pending operations failed"),
+    );
 
     const app = await buildApp(deps);
     closers.push(() => app.close());

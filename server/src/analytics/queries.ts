@@ -44,3 +44,97 @@ export function keyUsageQuery(input: KeyUsageQueryInput): SqlFragment {
   }
   return chSql`SELECT ${join(selects, ", ")} FROM ${table("key_verifications_v1")} WHERE ${join(where, " AND ")} GROUP BY ${column("key_id")} ORDER BY ${column("key_id")} LIMIT ${int(input.limit)} OFFSET ${int(input.offset)}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Usage charts and finance (issue 5). Buckets are `floor(time / size) * size` over the raw
+// table's ms `time`, so any size (15 min, 6 h) works with one expression and bucket starts are
+// UTC-aligned multiples of the size; bounds are explicit ms literals, [from, to).
+
+/** `toInt64(floor(time / size)) * size`: the bucket start in unix ms. */
+function bucketExpr(sizeMs: number): SqlFragment {
+  return chSql`toInt64(floor(${column("time")} / ${int(sizeMs)})) * ${int(sizeMs)}`;
+}
+
+function customerScope(externalId: string, keyId: string | undefined): SqlFragment[] {
+  const where = [chSql`${column("external_id")} = ${str(externalId)}`];
+  if (keyId !== undefined) where.push(chSql`${column("key_id")} = ${str(keyId)}`);
+  return where;
+}
+
+/** One customer's (or key's) verifications per bucket and outcome, with credits spent. */
+export function usageSeriesQuery(input: {
+  externalId: string;
+  keyId?: string | undefined;
+  from: number;
+  to: number;
+  bucketMs: number;
+}): SqlFragment {
+  const time = column("time");
+  const where = [
+    ...customerScope(input.externalId, input.keyId),
+    chSql`${time} >= ${int(input.from)}`,
+    chSql`${time} < ${int(input.to)}`,
+  ];
+  return chSql`SELECT ${bucketExpr(input.bucketMs)} AS ${alias("bucket")}, ${column("outcome")}, count(*) AS ${alias("n")}, sum(${column("spent_credits")}) AS ${alias("spent")} FROM ${table("key_verifications_v1")} WHERE ${join(where, " AND ")} GROUP BY ${alias("bucket")}, ${column("outcome")} ORDER BY ${alias("bucket")}`;
+}
+
+/**
+ * Peak verifications per pool window: the inner query counts, per window of `windowMs` (and per
+ * key for key-scoped pools), the verifications tagged `pool:<name>`; the outer takes the max.
+ * One query per distinct window length.
+ */
+export function poolPeakQuery(input: {
+  externalId: string;
+  from: number;
+  to: number;
+  windowMs: number;
+  pools: { tag: string; perKey: boolean }[];
+}): SqlFragment {
+  const time = column("time");
+  const tags = column("tags");
+  const where = [
+    ...customerScope(input.externalId, undefined),
+    chSql`${time} >= ${int(input.from)}`,
+    chSql`${time} < ${int(input.to)}`,
+  ];
+  const inner = input.pools.map(
+    (p, i) => chSql`countIf(has(${tags}, ${str(p.tag)})) AS ${alias(`c${i}`)}`,
+  );
+  const outer = input.pools.map(
+    (_, i) =>
+      chSql`max(${alias(`c${i}`)}) AS ${alias(`peak${i}`)}, sum(${alias(`c${i}`)}) AS ${alias(`total${i}`)}`,
+  );
+  const perKey = input.pools.some((p) => p.perKey);
+  const groupBy = perKey ? chSql`${alias("w")}, ${column("key_id")}` : chSql`${alias("w")}`;
+  return chSql`SELECT ${join(outer, ", ")} FROM (SELECT ${bucketExpr(input.windowMs)} AS ${alias("w")}, ${join(inner, ", ")} FROM ${table("key_verifications_v1")} WHERE ${join(where, " AND ")} GROUP BY ${groupBy})`;
+}
+
+/** Rows per page of the finance query (one row per customer). */
+export const FINANCE_PAGE = 20_000;
+
+/**
+ * Every customer's verifications and credits spent in the current period [from, to) and in the
+ * previous one [prevFrom, from), one row per external_id: the finance page's only analytics
+ * question, paged by external_id.
+ */
+export function financeUsageQuery(input: {
+  prevFrom: number;
+  from: number;
+  to: number;
+  limit: number;
+  offset: number;
+}): SqlFragment {
+  const time = column("time");
+  const spent = column("spent_credits");
+  const cur = chSql`${time} >= ${int(input.from)}`;
+  const prev = chSql`${time} < ${int(input.from)}`;
+  const selects = [
+    column("external_id"),
+    chSql`countIf(${cur}) AS ${alias("n")}`,
+    chSql`countIf(${cur} AND ${column("outcome")} = ${str("VALID")}) AS ${alias("valid")}`,
+    chSql`sumIf(${spent}, ${cur}) AS ${alias("spent")}`,
+    chSql`countIf(${prev}) AS ${alias("prev_n")}`,
+    chSql`sumIf(${spent}, ${prev}) AS ${alias("prev_spent")}`,
+  ];
+  return chSql`SELECT ${join(selects, ", ")} FROM ${table("key_verifications_v1")} WHERE ${time} >= ${int(input.prevFrom)} AND ${time} < ${int(input.to)} GROUP BY ${column("external_id")} ORDER BY ${column("external_id")} LIMIT ${int(input.limit)} OFFSET ${int(input.offset)}`;
+}

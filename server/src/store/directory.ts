@@ -4,7 +4,7 @@
  * piece (FTS5 search) comes from directory-fts.ts.
  */
 import { sql, type Expression, type Kysely, type SqlBool } from "kysely";
-import type { ExpressionBuilder } from "kysely";
+import type { ExpressionBuilder, SelectQueryBuilder } from "kysely";
 import { FTS_MIN_TERM, ftsMatchIds } from "./directory-fts";
 import type { Database, DirectoryCustomer, DirectoryKey, DirectoryKind } from "./schema";
 
@@ -113,12 +113,20 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 type CustomerEb = ExpressionBuilder<Database, "directory_customers">;
 
-function filterExpr(eb: CustomerEb, f: DirectoryFilter): Expression<SqlBool> {
+/**
+ * `scan`: the plan/status tests are written so no index serves them (`plan || ''`), which makes
+ * the planner walk the covering sort index in order instead of collecting every row of the
+ * filter and sorting them all (what it picks otherwise, even with statistics).
+ */
+function filterExpr(eb: CustomerEb, f: DirectoryFilter, scan = false): Expression<SqlBool> {
+  const ref = (c: "plan" | "status") => (scan ? sql<string>`${sql.ref(c)} || ''` : eb.ref(c));
   const parts: Expression<SqlBool>[] = [];
   const q = f.q?.trim();
   if (q) {
     if (q.length >= FTS_MIN_TERM) {
-      parts.push(eb("id", "in", ftsMatchIds(q)));
+      // `id + 0`: many matches are better checked against the materialized match list while
+      // walking the sort index than looked up one by one and sorted.
+      parts.push(eb(scan ? sql<number>`id + 0` : eb.ref("id"), "in", ftsMatchIds(q)));
     } else {
       // Trigram cannot match 1–2 characters: scan with LIKE (fast enough; short terms are rare).
       const pattern = likeContains(q);
@@ -135,19 +143,61 @@ function filterExpr(eb: CustomerEb, f: DirectoryFilter): Expression<SqlBool> {
       );
     }
   }
-  if (f.plans && f.plans.length > 0) parts.push(eb("plan", "in", f.plans));
+  if (f.plans && f.plans.length > 0) parts.push(eb(ref("plan"), "in", f.plans));
   if (f.statuses && f.statuses.length > 0) {
     const plain = f.statuses.filter((s) => s !== "overage");
     const ors: Expression<SqlBool>[] = [];
-    if (plain.length > 0) ors.push(eb("status", "in", plain));
-    if (f.statuses.includes("overage")) ors.push(eb("in_overage", "=", 1));
+    if (plain.length > 0) ors.push(eb(ref("status"), "in", plain));
+    if (f.statuses.includes("overage")) {
+      ors.push(eb(scan ? sql<number>`in_overage + 0` : eb.ref("in_overage"), "=", 1));
+    }
     parts.push(eb.or(ors));
   }
   return eb.and(parts);
 }
 
+/** Below this many matching rows, collecting and sorting them all beats walking a sort index. */
+const SORT_SCAN_MIN = 5000;
+
+/**
+ * Counts per filter, valid until the next write through any directory repository on the same
+ * database (the generation moves before and after every write, so a count computed while a
+ * write was under way is never served).
+ */
+const countCaches = new WeakMap<object, { gen: number; counts: Map<string, number> }>();
+const WRITES = [
+  "upsertIdentities",
+  "upsertKeys",
+  "ensureKeyOwners",
+  "upsertStripeCustomers",
+  "resetSubscriptions",
+  "applySubscriptions",
+  "joinStripe",
+  "resetUsage",
+  "applyUsage",
+  "updateDerived",
+  "deleteUnseen",
+  "deleteOwnerKeysExcept",
+  "deleteCustomer",
+] as const;
+
+function countKey(f: DirectoryFilter): string {
+  const sorted = (a: readonly string[] | undefined) => (a ? [...new Set(a)].sort() : []);
+  return JSON.stringify([f.q?.trim() ?? "", sorted(f.plans), sorted(f.statuses)]);
+}
+
 export function directoryRepo(db: Kysely<Database>) {
-  return {
+  let cache = countCaches.get(db);
+  if (!cache) {
+    cache = { gen: 0, counts: new Map() };
+    countCaches.set(db, cache);
+  }
+  const counts = cache;
+  const bump = () => {
+    counts.gen++;
+    counts.counts.clear();
+  };
+  const repo = {
     async upsertIdentities(runId: number, now: number, items: IdentityInput[]): Promise<void> {
       if (items.length === 0) return;
       await db.transaction().execute(async (trx) => {
@@ -592,30 +642,51 @@ export function directoryRepo(db: Kysely<Database>) {
     ): Promise<DirectoryCustomer[]> {
       const dir = f.dir === "asc" ? sql`ASC` : sql`DESC`;
       const col = sql.ref(f.sort);
-      return (
+      // Nulls last in both directions, then a total order so pages never overlap. Sorting by
+      // name already orders by name, so its tiebreak is external_id alone (the same order).
+      const order = <Q extends SelectQueryBuilder<Database, "directory_customers", object>>(
+        q: Q,
+      ): Q => {
+        let o = q.orderBy(sql`${col} IS NULL`).orderBy(sql`${col} ${dir}`);
+        if (f.sort !== "name") o = o.orderBy(sql`name IS NULL`).orderBy("name");
+        return o.orderBy("external_id") as Q;
+      };
+      // The page's ids come from an index-only scan of the sort index (which carries the
+      // filter columns); only those rows are then read from the table.
+      const filtered =
+        (f.plans?.length ?? 0) > 0 ||
+        (f.statuses?.length ?? 0) > 0 ||
+        (f.q?.trim().length ?? 0) >= FTS_MIN_TERM;
+      const scan = filtered && (await repo.count(f)) >= SORT_SCAN_MIN;
+      const ids = order(
         db
           .selectFrom("directory_customers")
-          .selectAll()
-          .where((eb) => filterExpr(eb, f))
-          // Nulls last in both directions, then a total order so pages never overlap.
-          .orderBy(sql`${col} IS NULL`)
-          .orderBy(sql`${col} ${dir}`)
-          .orderBy(sql`name IS NULL`)
-          .orderBy("name")
-          .orderBy("external_id")
-          .offset(f.offset)
-          .limit(f.limit)
-          .execute()
-      );
+          .select("id")
+          .where((eb) => filterExpr(eb, f, scan)),
+      )
+        .offset(f.offset)
+        .limit(f.limit);
+      return order(
+        db.selectFrom("directory_customers").selectAll().where("id", "in", ids),
+      ).execute();
     },
 
     async count(f: DirectoryFilter): Promise<number> {
+      const key = countKey(f);
+      const gen = counts.gen;
+      const hit = counts.counts.get(key);
+      if (hit !== undefined) return hit;
       const r = await db
         .selectFrom("directory_customers")
         .select((eb) => eb.fn.countAll<number>().as("n"))
         .where((eb) => filterExpr(eb, f))
         .executeTakeFirstOrThrow();
-      return Number(r.n);
+      const n = Number(r.n);
+      if (counts.gen === gen) {
+        if (counts.counts.size >= 256) counts.counts.clear();
+        counts.counts.set(key, n);
+      }
+      return n;
     },
 
     async lastSyncedAt(): Promise<number | null> {
@@ -634,5 +705,17 @@ export function directoryRepo(db: Kysely<Database>) {
         .execute();
     },
   };
+  for (const name of WRITES) {
+    const write = (repo[name] as (...args: unknown[]) => Promise<unknown>).bind(repo);
+    (repo as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+      bump();
+      try {
+        return await write(...args);
+      } finally {
+        bump();
+      }
+    };
+  }
+  return repo;
 }
 export type DirectoryRepo = ReturnType<typeof directoryRepo>;

@@ -1,4 +1,6 @@
 import { auditRepo } from "./audit";
+import { auditQueryRepo } from "./audit-query";
+import { operationsRepo } from "./operations";
 import { openStore, type Store } from "./db";
 import { directoryRepo } from "./directory";
 import { syncRunsRepo } from "./sync-runs";
@@ -11,6 +13,8 @@ export * from "./schema";
 export type { DirectoryFilter, DirectorySortColumn } from "./directory";
 export { directoryStatuses } from "./directory";
 export type { SyncCheckpoint } from "./sync-runs";
+export type { AuditFilter } from "./audit-query";
+export { monthOf } from "./operations";
 
 /** The store's repositories over one database handle. */
 export function repos(store: Store) {
@@ -21,6 +25,8 @@ export function repos(store: Store) {
     audit: auditRepo(store.db),
     directory: directoryRepo(store.db),
     syncRuns: syncRunsRepo(store.db),
+    operations: operationsRepo(store.db),
+    auditQuery: auditQueryRepo(store.db),
   };
 }
 export type Repos = ReturnType<typeof repos>;

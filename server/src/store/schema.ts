@@ -146,7 +146,52 @@ export interface SyncRunTable {
   keys_seen: Generated<number>;
 }
 
+export const operationKinds = ["grant", "plan_change"] as const;
+export type OperationKind = (typeof operationKinds)[number];
+export const operationStates = [
+  "awaiting_approval",
+  "pending",
+  "unkey_applied",
+  "stripe_applied",
+  "done",
+  "failed",
+  "rejected",
+  "needs_review",
+] as const;
+export type OperationState = (typeof operationStates)[number];
+
+export interface OperationTable {
+  /** Client-supplied UUID, created when the dialog opens: the idempotency key of the action. */
+  id: string;
+  kind: OperationKind;
+  state: OperationState;
+  actor_id: string;
+  actor_email: string;
+  actor_role: Role;
+  external_id: string;
+  /** The validated request, canonical JSON (compared field by field on a repeated submit). */
+  input_json: string;
+  /** Per-step intents and results (JSON), written before and after each upstream call. */
+  steps_json: Generated<string>;
+  error: string | null;
+  /** Why a person must look at it (needs_review) or why approval is needed (awaiting_approval). */
+  review_reason: string | null;
+  /** {by, role, at, decision, reason} once an admin decided. */
+  approval_json: string | null;
+  /** Grants: the credits granted (for the monthly limit and the ledger). */
+  amount: number | null;
+  /** "YYYY-MM" (UTC) of creation: the monthly grant limit sums over it. */
+  month: string;
+  /** Executor lease: which process runs it and until when (a DB-level claim). */
+  claimed_by: string | null;
+  claimed_until: number | null;
+  version: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
+  operations: OperationTable;
   staff: StaffTable;
   sessions: SessionTable;
   login_attempts: LoginAttemptTable;
@@ -164,3 +209,4 @@ export type AuditEntry = Selectable<AuditLogTable>;
 export type DirectoryCustomer = Selectable<DirectoryCustomerTable>;
 export type DirectoryKey = Selectable<DirectoryKeyTable>;
 export type SyncRun = Selectable<SyncRunTable>;
+export type OperationRow = Selectable<OperationTable>;

@@ -302,10 +302,180 @@ export function createStripeClient(opts: StripeClientOptions) {
       });
     },
 
+    /** Prices by lookup key (plan catalog → Stripe price ids). */
+    async pricesByLookupKeys(lookupKeys: string[]): Promise<Map<string, string>> {
+      return call(async () => {
+        const res = await sdk.prices.list({ lookup_keys: lookupKeys, limit: 100 }, read);
+        const out = new Map<string, string>();
+        for (const p of res.data) if (p.lookup_key) out.set(p.lookup_key, p.id);
+        return out;
+      });
+    },
+
+    /** The subscription's billing cycle anchor (unix seconds): monthly refills may follow it. */
+    async subscriptionAnchor(subscriptionId: string): Promise<number> {
+      return call(async () => {
+        const sub = await sdk.subscriptions.retrieve(subscriptionId, {}, read);
+        return sub.billing_cycle_anchor;
+      });
+    },
+
+    /** One subscription with its items (a plan change verifies its Stripe step with this). */
+    async retrieveSubscription(
+      subscriptionId: string,
+    ): Promise<StripeSubscriptionSummary & { billingCycleAnchor: number }> {
+      return call(async () => {
+        const sub = await sdk.subscriptions.retrieve(
+          subscriptionId,
+          { expand: ["items.data.price.product"] },
+          read,
+        );
+        return {
+          id: sub.id,
+          status: sub.status,
+          created: sub.created,
+          billingCycleAnchor: sub.billing_cycle_anchor,
+          items: sub.items.data.map(toItem),
+        };
+      });
+    },
+
     /**
-     * The subscription's upcoming invoice (`invoices.createPreview`), or null when Stripe says there
-     * is none (`invoice_upcoming_none`: e.g. the subscription was canceled meanwhile).
+     * Reports billable overage. `identifier` is the console's operation id: Stripe rejects a
+     * second event with it for 24 h ("already exists"), which we report as `duplicate` — the event
+     * is there, so for the caller that is success. The idempotency key replays a lost answer.
      */
+    async createMeterEvent(p: {
+      eventName: string;
+      payload: Record<string, string>;
+      identifier: string;
+      timestamp: number;
+      idempotencyKey: string;
+    }): Promise<{ identifier: string; duplicate: boolean }> {
+      try {
+        const ev = await sdk.billing.meterEvents.create(
+          {
+            event_name: p.eventName,
+            payload: p.payload,
+            identifier: p.identifier,
+            timestamp: p.timestamp,
+          },
+          { idempotencyKey: p.idempotencyKey },
+        );
+        return { identifier: ev.identifier, duplicate: false };
+      } catch (err) {
+        if (
+          err instanceof Stripe.errors.StripeInvalidRequestError &&
+          err.param === "identifier" &&
+          /already exists/i.test(err.message)
+        ) {
+          return { identifier: p.identifier, duplicate: true };
+        }
+        throw mapStripeError(err);
+      }
+    },
+
+    /** A promotional credit grant (goodwill made visible to finance in Stripe). */
+    async createCreditGrant(p: {
+      customerId: string;
+      amountCents: number;
+      currency: string;
+      name: string;
+      metadata: Record<string, string>;
+      idempotencyKey: string;
+    }): Promise<{ id: string }> {
+      return call(async () => {
+        const g = await sdk.billing.creditGrants.create(
+          {
+            customer: p.customerId,
+            amount: {
+              type: "monetary",
+              monetary: { value: p.amountCents, currency: p.currency },
+            },
+            applicability_config: { scope: { price_type: "metered" } },
+            category: "promotional",
+            name: p.name,
+            metadata: p.metadata,
+          },
+          { idempotencyKey: p.idempotencyKey },
+        );
+        return { id: g.id };
+      });
+    },
+
+    /** Changes subscription items' prices, prorating (the plan change's Stripe step). */
+    async updateSubscriptionPrices(p: {
+      subscriptionId: string;
+      items: { id: string; price: string }[];
+      /** Unix seconds; the same instant the preview used, so the charge matches what was shown. */
+      prorationDate?: number;
+      idempotencyKey: string;
+    }): Promise<StripeSubscriptionSummary> {
+      return call(async () => {
+        const sub = await sdk.subscriptions.update(
+          p.subscriptionId,
+          {
+            items: p.items,
+            proration_behavior: "create_prorations",
+            ...(p.prorationDate !== undefined ? { proration_date: p.prorationDate } : {}),
+            expand: ["items.data.price.product"],
+          },
+          { idempotencyKey: p.idempotencyKey },
+        );
+        return {
+          id: sub.id,
+          status: sub.status,
+          created: sub.created,
+          items: sub.items.data.map(toItem),
+        };
+      });
+    },
+
+    /** `invoices.createPreview` of a price change: what the switch would cost now. */
+    async previewPriceChange(p: {
+      customerId: string;
+      subscriptionId: string;
+      items: { id: string; price: string }[];
+      /** Unix seconds; pass the same value to `updateSubscriptionPrices`. */
+      prorationDate?: number;
+    }): Promise<StripeInvoicePreview | null> {
+      try {
+        const inv = await sdk.invoices.createPreview(
+          {
+            customer: p.customerId,
+            subscription: p.subscriptionId,
+            subscription_details: {
+              items: p.items,
+              proration_behavior: "create_prorations",
+              ...(p.prorationDate !== undefined ? { proration_date: p.prorationDate } : {}),
+            },
+          },
+          read,
+        );
+        return {
+          total: inv.total,
+          amountDue: inv.amount_due,
+          currency: inv.currency,
+          periodStart: inv.period_start,
+          periodEnd: inv.period_end,
+          lines: inv.lines.data.map((l) => ({
+            description: str(l.description),
+            amount: l.amount,
+            proration:
+              l.parent?.subscription_item_details?.proration ??
+              l.parent?.invoice_item_details?.proration ??
+              false,
+          })),
+          hasMoreLines: inv.lines.has_more,
+        };
+      } catch (err) {
+        if (err instanceof Stripe.errors.StripeError && err.code === "invoice_upcoming_none") {
+          return null;
+        }
+        throw mapStripeError(err);
+      }
+    },
+
     async previewUpcomingInvoice(
       customerId: string,
       subscriptionId: string,

@@ -247,6 +247,78 @@ export function createUnkeyClient(opts: UnkeyClientOptions) {
     async getKey(keyId: string) {
       return call(async () => toKey((await sdk.keys.getKey({ keyId }, read)).data as RawKey));
     },
+
+    // Writes. None retries: the SDK's client-wide retry strategy is "none" and these pass no
+    // override. The operation executor decides what to do after an uncertain outcome.
+
+    /** `increment` / `decrement` / `set` a key's credits; returns the balance Unkey reports. */
+    async updateCredits(p: {
+      keyId: string;
+      operation: "increment" | "decrement" | "set";
+      value: number;
+    }): Promise<{ remaining: number | null }> {
+      return call(async () => {
+        const r = await sdk.keys.updateCredits({
+          keyId: p.keyId,
+          operation: p.operation,
+          value: p.value,
+        });
+        return { remaining: r.data.remaining ?? null };
+      });
+    },
+
+    /** Sets a key's credits (remaining + refill), ratelimits and meta in one request. */
+    async updateKey(p: {
+      keyId: string;
+      credits?: {
+        remaining: number;
+        refill: { interval: "daily" | "monthly"; amount: number; refillDay?: number };
+      };
+      ratelimits?: Pool[];
+      meta?: Record<string, unknown>;
+    }): Promise<void> {
+      await call(() =>
+        sdk.keys.updateKey({
+          keyId: p.keyId,
+          ...(p.credits ? { credits: p.credits } : {}),
+          ...(p.ratelimits
+            ? {
+                ratelimits: p.ratelimits.map((r) => ({
+                  name: r.name,
+                  limit: r.limit,
+                  duration: r.durationMs,
+                  autoApply: r.autoApply,
+                })),
+              }
+            : {}),
+          ...(p.meta ? { meta: p.meta } : {}),
+        }),
+      );
+    },
+
+    /** Replaces an identity's meta and/or ratelimits. */
+    async updateIdentity(p: {
+      externalId: string;
+      meta?: Record<string, unknown>;
+      ratelimits?: Pool[];
+    }): Promise<void> {
+      await call(() =>
+        sdk.identities.updateIdentity({
+          identity: p.externalId,
+          ...(p.meta ? { meta: p.meta } : {}),
+          ...(p.ratelimits
+            ? {
+                ratelimits: p.ratelimits.map((r) => ({
+                  name: r.name,
+                  limit: r.limit,
+                  duration: r.durationMs,
+                  autoApply: r.autoApply,
+                })),
+              }
+            : {}),
+        }),
+      );
+    },
   };
 }
 export type UnkeyClient = ReturnType<typeof createUnkeyClient>;

@@ -207,7 +207,7 @@ export async function deriveAll(d: SyncDeps, owner?: string): Promise<number> {
   let after = 0;
   let n = 0;
   for (;;) {
-    const batch = await d.repos.directory.customersAfter(after, 500, owner);
+    const batch = await d.repos.directory.customersAfter(after, 2000, owner);
     if (batch.length === 0) return n;
     const aggs = await d.repos.directory.aggregates(batch.map((c) => c.external_id));
     const now = d.now();

@@ -194,4 +194,94 @@ export const migrations: Record<string, Migration> = {
       await createDirectoryFts(db);
     },
   },
+  "0003_operations": {
+    async up(db: Kysely<unknown>) {
+      // One row per staff action (grant, plan change). Written before any upstream call, so a
+      // crash at any point leaves a row that says how far the action got.
+      await db.schema
+        .createTable("operations")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("state", "text", (c) => c.notNull())
+        .addColumn("actor_id", "text", (c) => c.notNull())
+        .addColumn("actor_email", "text", (c) => c.notNull())
+        .addColumn("actor_role", "text", (c) => c.notNull())
+        .addColumn("external_id", "text", (c) => c.notNull())
+        .addColumn("input_json", "text", (c) => c.notNull())
+        .addColumn("steps_json", "text", (c) => c.notNull().defaultTo("{}"))
+        .addColumn("error", "text")
+        .addColumn("review_reason", "text")
+        .addColumn("approval_json", "text")
+        .addColumn("amount", "bigint")
+        .addColumn("month", "text", (c) => c.notNull())
+        .addColumn("claimed_by", "text")
+        .addColumn("claimed_until", "bigint")
+        .addColumn("version", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex("operations_customer")
+        .on("operations")
+        .columns(["external_id", "created_at"])
+        .execute();
+      await db.schema.createIndex("operations_state").on("operations").column("state").execute();
+      await db.schema
+        .createIndex("operations_month")
+        .on("operations")
+        .columns(["external_id", "month"])
+        .execute();
+      await db.schema
+        .createIndex("audit_log_target")
+        .on("audit_log")
+        .columns(["target", "at"])
+        .execute();
+      await db.schema
+        .createIndex("audit_log_actor")
+        .on("audit_log")
+        .columns(["actor_email", "at"])
+        .execute();
+    },
+  },
+  "0004_directory_perf": {
+    async up(db: Kysely<unknown>) {
+      // Sort indexes that also carry the status filter columns (status, in_overage; name sorts
+      // also the external_id tiebreak): a sorted page is read in index order and checks its
+      // filter without a table read for most rows. Columns the identity upsert and the Stripe
+      // join rewrite on every row (plan, name) stay out of the other sort indexes, so a sync
+      // does not rewrite all twelve indexes for every customer.
+      for (const col of [
+        "name",
+        "credits_remaining",
+        "percent_left",
+        "forecast_exhaustion_at",
+        "next_refill_at",
+        "last_used_at",
+      ]) {
+        for (const dir of ["asc", "desc"] as const) {
+          await db.schema.dropIndex(`directory_customers_${col}_${dir}`).ifExists().execute();
+          const tail = col === "name" ? "external_id, status, in_overage" : "status, in_overage";
+          await db.schema
+            .createIndex(`directory_customers_sort_${col}_${dir}`)
+            .on("directory_customers")
+            .expression(sql.raw(`(${col} IS NULL), ${col} ${dir.toUpperCase()}, ${tail}`))
+            .execute();
+        }
+      }
+      // Counts per filter read only these (covering) indexes.
+      for (const col of ["plan", "status"]) {
+        await db.schema.dropIndex(`directory_customers_${col}`).ifExists().execute();
+      }
+      await db.schema
+        .createIndex("directory_customers_plan_status")
+        .on("directory_customers")
+        .columns(["plan", "status", "in_overage"])
+        .execute();
+      await db.schema
+        .createIndex("directory_customers_status_plan")
+        .on("directory_customers")
+        .columns(["status", "in_overage", "plan"])
+        .execute();
+    },
+  },
 };

@@ -1,0 +1,187 @@
+/**
+ * finance.* against the sandbox emulators. Expected figures come from the emulators' own stored
+ * verifications and meter events and from plans.json, computed here independently.
+ */
+import { readFileSync } from "node:fs";
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ZodError } from "zod";
+import type { AppDeps } from "../context";
+import { runFullSync } from "../services/directory/index";
+import type { Role } from "../store/index";
+import { callerAs } from "../testing/harness";
+import { depsFor, fastRetry, startTestSandbox, type Sandbox } from "../testing/sandbox";
+import { describeZodError } from "../trpc";
+
+let sandbox: Sandbox;
+let deps: AppDeps;
+let closeDeps: () => Promise<void>;
+const DAY = 86_400_000;
+
+const plansJson = JSON.parse(
+  readFileSync(new URL("../../config/plans.json", import.meta.url), "utf8"),
+) as { plans: { id: string; overageUnitPrice: string; basePrice: { unitAmount: number } }[] };
+
+async function inputError(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof TRPCError && err.cause instanceof ZodError)
+      return describeZodError(err.cause);
+    throw err;
+  }
+  throw new Error("expected invalid input");
+}
+
+beforeAll(async () => {
+  sandbox = await startTestSandbox({ customers: 40, historyDays: 14 });
+  sandbox.clock.freeze();
+  ({ deps, close: closeDeps } = await depsFor(sandbox));
+  await runFullSync(deps, { retry: fastRetry });
+});
+afterAll(async () => {
+  await closeDeps();
+  await sandbox.close();
+});
+
+function allVerifications(fromMs: number, toMs: number) {
+  return sandbox.unkey
+    .verifications({ fromMs, toMs })
+    .filter((v) => v.time >= fromMs && v.time < toMs);
+}
+
+describe("finance.summary", () => {
+  it("totals, overage revenue and month-over-month match the emulators' own records", async () => {
+    const now = sandbox.clock.now();
+    const to = Math.ceil(now / 60_000) * 60_000 + 60_000;
+    const from = to - 7 * DAY;
+    const caller = await callerAs(deps, "finance");
+    const s = await caller.finance.summary({
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      top: 5,
+    });
+    const cur = allVerifications(from, to);
+    const prev = allVerifications(from - 7 * DAY, from);
+    expect(s.totals.verifications).toBe(cur.length);
+    expect(s.totals.validVerifications).toBe(cur.filter((v) => v.outcome === "VALID").length);
+    const spent = cur.reduce((a, v) => a + v.spentCredits, 0);
+    const prevSpent = prev.reduce((a, v) => a + v.spentCredits, 0);
+    expect(s.totals.creditsSpent).toBe(spent);
+    expect(s.change.verifications).toMatchObject({ current: cur.length, previous: prev.length });
+    expect(s.change.creditsSpent.delta).toBe(spent - prevSpent);
+    expect(s.change.creditsSpent.percent).toBe(
+      prevSpent === 0 ? null : Math.round(((spent - prevSpent) / prevSpent) * 1000) / 10,
+    );
+
+    // Overage: every stored meter event in the period × its customer's plan price.
+    const events = sandbox.db
+      .prepare(
+        `SELECT w.plan AS plan, e.customer AS customer, sum(e.value) AS units
+         FROM stripe_meter_events e JOIN sandbox_world_customers w ON w.stripe_customer_id = e.customer
+         WHERE e.timestamp >= ? AND e.timestamp < ? GROUP BY e.customer, w.plan`,
+      )
+      .all(from / 1000, to / 1000) as { plan: string; customer: string; units: number }[];
+    expect(events.length).toBeGreaterThan(0);
+    const price = (plan: string) =>
+      Number(plansJson.plans.find((p) => p.id === plan)!.overageUnitPrice);
+    const expectedUnits = events.reduce((a, e) => a + e.units, 0);
+    const expectedCents = events.reduce(
+      (a, e) => a + Math.round(e.units * price(e.plan) + 1e-9),
+      0,
+    );
+    expect(s.totals.overageUnits).toBe(expectedUnits);
+    expect(s.totals.overageRevenueCents).toBe(expectedCents);
+    expect(s.byPlan.reduce((a, p) => a + p.overageRevenueCents, 0)).toBe(expectedCents);
+    expect(s.topByOverage.length).toBeGreaterThan(0);
+    expect(s.topByUsage).toHaveLength(5);
+    expect(s.topByUsage[0]!.creditsSpent).toBeGreaterThanOrEqual(s.topByUsage[4]!.creditsSpent);
+
+    // Plan revenue: active subscriptions (emulator) × base price, pro rata over 7 days.
+    const subs = sandbox.db
+      .prepare(
+        `SELECT w.plan AS plan, count(*) AS n FROM sandbox_world_customers w
+         JOIN stripe_objects o ON o.id = w.subscription_id
+         WHERE json_extract(o.data, '$.status') = 'active' AND w.external_id IS NOT NULL GROUP BY w.plan`,
+      )
+      .all() as { plan: string; n: number }[];
+    for (const { plan, n } of subs) {
+      const row = s.byPlan.find((p) => p.plan === plan)!;
+      expect(row.activeSubscriptions).toBe(n);
+      const base = plansJson.plans.find((p) => p.id === plan)!.basePrice.unitAmount;
+      expect(row.planRevenueCents).toBe(Math.round((base * n * 7 * 86_400) / 2_629_746));
+    }
+  });
+
+  it("compares a month with the previous calendar month", async () => {
+    const now = new Date(sandbox.clock.now());
+    const month = now.toISOString().slice(0, 7);
+    const from = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+    const to = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+    const prevFrom = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1);
+    const s = await (await callerAs(deps, "admin")).finance.summary({ month });
+    expect(s.from).toBe(new Date(from).toISOString());
+    expect(s.previous).toEqual({ from: new Date(prevFrom).toISOString(), to: s.from });
+    expect(s.change.verifications.current).toBe(allVerifications(from, to).length);
+    expect(s.change.verifications.previous).toBe(allVerifications(prevFrom, from).length);
+  });
+
+  it("validates its input, naming fields", async () => {
+    const caller = await callerAs(deps, "finance");
+    expect(await inputError(caller.finance.summary({ month: "2026-13" }))).toMatch(
+      /month: must be YYYY-MM/,
+    );
+    expect(
+      await inputError(caller.finance.summary({ month: "2026-01", from: "2026-01-01T00:00:00Z" })),
+    ).toMatch(/from: give either month or from\/to/);
+    expect(await inputError(caller.finance.summary({}))).toMatch(/from: required without month/);
+    expect(
+      await inputError(
+        caller.finance.summary({ from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }),
+      ),
+    ).toMatch(/to: must be after from/);
+  });
+});
+
+describe("finance.atRisk", () => {
+  it("lists exhausted customers and those running out before their refill, from the read model", async () => {
+    const r = await (await callerAs(deps, "account_manager")).finance.atRisk({});
+    const rows = await deps.repos.directory.list({
+      sort: "name",
+      dir: "asc",
+      offset: 0,
+      limit: 1000,
+    });
+    const exhausted = rows.filter((d) => d.status === "exhausted").map((d) => d.external_id);
+    expect(r.exhausted.map((x) => x.externalId).sort()).toEqual(exhausted.sort());
+    expect(r.exhausted.length + r.nearExhaustion.length).toBeGreaterThan(0);
+    for (const x of r.nearExhaustion) {
+      expect(x.forecastAt).not.toBeNull();
+      if (x.nextRefillAt)
+        expect(Date.parse(x.forecastAt!)).toBeLessThan(Date.parse(x.nextRefillAt));
+    }
+    const times = r.nearExhaustion.map((x) => Date.parse(x.forecastAt!));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+});
+
+describe("roles", () => {
+  it("summary: finance and admin; atRisk: finance, account managers and admin", async () => {
+    const month = new Date(sandbox.clock.now()).toISOString().slice(0, 7);
+    const table: Record<Role, { summary: boolean; atRisk: boolean }> = {
+      admin: { summary: true, atRisk: true },
+      finance: { summary: true, atRisk: true },
+      account_manager: { summary: false, atRisk: true },
+      support: { summary: false, atRisk: false },
+    };
+    for (const [role, allowed] of Object.entries(table) as [Role, (typeof table)[Role]][]) {
+      const caller = await callerAs(deps, role);
+      const summary = caller.finance.summary({ month });
+      const atRisk = caller.finance.atRisk({});
+      if (allowed.summary) await expect(summary).resolves.toBeTruthy();
+      else await expect(summary).rejects.toMatchObject({ code: "FORBIDDEN" });
+      if (allowed.atRisk) await expect(atRisk).resolves.toBeTruthy();
+      else await expect(atRisk).rejects.toMatchObject({ code: "FORBIDDEN" });
+    }
+  });
+});
