@@ -476,6 +476,10 @@ export function createStripeClient(opts: StripeClientOptions) {
       }
     },
 
+    /**
+     * The subscription's upcoming invoice (`invoices.createPreview`), or null when Stripe says there
+     * is none (`invoice_upcoming_none`: e.g. the subscription was canceled meanwhile).
+     */
     async previewUpcomingInvoice(
       customerId: string,
       subscriptionId: string,
