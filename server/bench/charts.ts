@@ -9,6 +9,8 @@ import { startSandbox } from "../src/sandbox/index";
 import { runFullSync } from "../src/services/directory/index";
 import { callerAs } from "../src/testing/harness";
 import { depsFor } from "../src/testing/sandbox";
+import { forgetDirectorySnapshot } from "../src/services/finance/directory-snapshot";
+import { forgetFinanceLedger } from "../src/services/finance/summary";
 import { fmtKB, fmtMs, summarize, type Row } from "./stats";
 
 export async function benchCharts(opts: { iterations: number }): Promise<Row[]> {
@@ -43,12 +45,19 @@ export async function benchCharts(opts: { iterations: number }): Promise<Row[]> 
       bytes = Buffer.byteLength(JSON.stringify(ts));
     }
     const month = new Date(sandbox.clock.now()).toISOString().slice(0, 7);
+    // Every run: cold analytics cache, directory snapshot and ledger sums. The first run is also
+    // cold for Stripe meter summaries (the reconciliation); later runs find them cached, as a
+    // second viewer within 10 minutes would.
     const finance: number[] = [];
+    let firstMs = 0;
     for (let i = 0; i < opts.iterations; i++) {
       deps.analytics.invalidate();
+      forgetDirectorySnapshot(deps);
+      forgetFinanceLedger(deps);
       const t = performance.now();
       await caller.finance.summary({ month });
       finance.push(performance.now() - t);
+      if (i === 0) firstMs = finance[0] ?? 0;
     }
     const s = summarize(series);
     const f = summarize(finance);
@@ -72,7 +81,13 @@ export async function benchCharts(opts: { iterations: number }): Promise<Row[]> 
         metric: "finance.summary (month), server p50 / p95",
         value: `${fmtMs(f.p50)} / ${fmtMs(f.p95)}`,
         target: "p95 ≤ 500 ms at 100k customers",
-        note: `demo world, ${rows} directory rows, cold analytics cache — not the 100k target`,
+        note: `demo world, ${rows} directory rows, cold analytics cache, directory snapshot and ledger sums each run — not the 100k target`,
+      },
+      {
+        section: "charts",
+        metric: "finance.summary (month), first call (Stripe reconciliation cold too)",
+        value: fmtMs(firstMs),
+        note: "meter summaries for candidates the operations ledger does not explain, 8 concurrent",
       },
     ];
   } finally {

@@ -77,7 +77,12 @@ export const financeSummaryOutput = z.object({
     activeSubscriptions: z.number().int(),
     customersWithUsage: z.number().int(),
   }),
-  change: z.object({ verifications: changeOut, creditsSpent: changeOut }),
+  change: z.object({
+    verifications: changeOut,
+    creditsSpent: changeOut,
+    overageUnits: changeOut,
+    overageRevenueCents: changeOut,
+  }),
   byPlan: z.array(
     z.object({
       plan: z.string(),

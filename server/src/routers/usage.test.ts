@@ -226,6 +226,73 @@ describe("usage.burndown", () => {
   });
 });
 
+describe("usage.burndown markers", () => {
+  it("shows a done grant on a key at its time, and a done plan change, from the operations ledger", async () => {
+    const caller = await callerAs(deps, "support");
+    const [row] = sandbox.db
+      .prepare(
+        `SELECT i.external_id, k.id AS key_id FROM unkey_identities i JOIN unkey_keys k ON k.identity_id = i.id
+         WHERE k.remaining IS NOT NULL AND k.deleted_at IS NULL ORDER BY i.external_id LIMIT 1`,
+      )
+      .all() as { external_id: string; key_id: string }[];
+    const { external_id: externalId, key_id: keyId } = row!;
+    const before = await caller.usage.burndown({ externalId, keyId });
+    const now = sandbox.clock.now();
+    const at = now - HOUR;
+    const actor = { id: "s1", email: "support@example.com", role: "support" as const };
+    const insert = async (
+      id: string,
+      kind: "grant" | "plan_change",
+      input: object,
+      steps: object,
+      amount: number | null,
+    ) => {
+      const { row: op } = await deps.repos.operations.insertOnce({
+        id,
+        kind,
+        state: "pending",
+        actor,
+        externalId,
+        inputJson: JSON.stringify(input),
+        amount,
+        reviewReason: null,
+        now: at - 1_000,
+      });
+      await deps.repos.operations.transition(op, { state: "done", steps, now: at });
+    };
+    await insert(
+      "00000000-0000-4000-8000-000000000001",
+      "grant",
+      { externalId, keyId, amount: 500, kind: "billable", reason: "test" },
+      { plan: { keyId }, unkey: { keyId, preReadAt: at, preRemaining: 1 } },
+      500,
+    );
+    // A grant on another key of nobody: not on this key's chart.
+    await insert(
+      "00000000-0000-4000-8000-000000000002",
+      "grant",
+      { externalId, keyId: "key_other", amount: 7, kind: "goodwill", reason: "test" },
+      { plan: { keyId: "key_other" }, unkey: { keyId: "key_other", preReadAt: at } },
+      7,
+    );
+    await insert(
+      "00000000-0000-4000-8000-000000000003",
+      "plan_change",
+      { externalId, planId: "growth", strategy: "reset" },
+      { plan: { fromPlanId: "starter", toPlanId: "growth" } },
+      null,
+    );
+    deps.analytics.invalidate();
+    const b = await caller.usage.burndown({ externalId, keyId });
+    const inWindow = (t: number) => t >= Date.parse(before.from) && t < Date.parse(before.to);
+    expect(inWindow(at)).toBe(true);
+    expect(b.markers).toEqual([
+      { t: new Date(at).toISOString(), kind: "grant", label: "+500 credits (billable grant)" },
+      { t: new Date(at).toISOString(), kind: "plan_change", label: "Plan starter → growth" },
+    ]);
+  });
+});
+
 describe("usage.pools", () => {
   it("reports each pool and the peak tagged usage per window, or says it cannot", async () => {
     const caller = await callerAs(deps, "support");

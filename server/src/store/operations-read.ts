@@ -63,7 +63,7 @@ export async function billableGrantUnits(
   periods: { from: number; to: number }[],
   lookbackMs: number,
 ): Promise<BillableUnits> {
-  const out: BillableUnits = { periods: periods.map(() => new Map()), scanned: 0 };
+  const out: BillableUnits = { periods: periods.map(() => new Map<string, number>()), scanned: 0 };
   const stopBefore = Math.min(...periods.map((p) => p.from)) - lookbackMs;
   for (const state of RECORDED) {
     for (let offset = 0; ; offset += PAGE) {

@@ -20,10 +20,17 @@ import type { StripeMeterSummary } from "../../upstream/stripe";
 export const MAX_CANDIDATES = 500;
 const CONCURRENCY = 8;
 const SUMMARY_TTL_MS = 10 * 60_000;
+/** A period that has ended no longer changes in Stripe (bar late events): keep its answers longer. */
+const CLOSED_SUMMARY_TTL_MS = 6 * 60 * 60_000;
+/**
+ * Past its TTL (and within this), an answer is served at once and refreshed in the background
+ * (stale-while-revalidate): after the first view, reconciliation never waits on Stripe.
+ */
+const SUMMARY_STALE_MS = 60 * 60_000;
 const METER_TTL_MS = 10 * 60_000;
 
 interface Caches {
-  summaries: Map<string, { at: number; units: number }>;
+  summaries: Map<string, { at: number; units: number; prevUnits: number }>;
   meter: { at: number; value: Promise<StripeMeterSummary | null> } | null;
 }
 const cachesByDeps = new WeakMap<AppDeps, Caches>();
@@ -57,22 +64,32 @@ export interface OverageCandidate {
 
 export interface OverageResult {
   units: Map<string, number>;
+  /** The same customers' units in the previous period [prevFrom, from). */
+  prevUnits: Map<string, number>;
   coverage: { candidates: number; fetched: number; capped: boolean; failed: number };
 }
 
-/** Period bounds in unix seconds, floored/ceiled to minutes as Stripe requires. */
+const DAY_S = 86_400;
+
+/**
+ * Units in [from, to) and in [prevFrom, from) per candidate. Bounds in unix seconds, floored/ceiled
+ * to minutes as Stripe requires. When all three are UTC midnights (every month) ONE summary call
+ * per customer covers both periods, grouped by day (Stripe's day buckets are aligned to midnight
+ * UTC) and split at `from`; otherwise two ungrouped calls.
+ */
 export async function overageUnits(
   deps: AppDeps,
   candidates: OverageCandidate[],
-  fromMs: number,
-  toMs: number,
+  period: { fromMs: number; toMs: number; prevFromMs: number },
   cap = MAX_CANDIDATES,
 ): Promise<OverageResult> {
   const ranked = [...candidates].sort((a, b) => b.excess - a.excess);
   const chosen = ranked.slice(0, cap);
   const units = new Map<string, number>();
+  const prevUnits = new Map<string, number>();
   const out: OverageResult = {
     units,
+    prevUnits,
     coverage: {
       candidates: candidates.length,
       fetched: 0,
@@ -83,37 +100,73 @@ export async function overageUnits(
   if (chosen.length === 0) return out;
   const m = await meter(deps);
   if (!m) return out;
-  const start = Math.floor(fromMs / 60_000) * 60;
-  const end = Math.ceil(toMs / 60_000) * 60;
+  const prevStart = Math.floor(period.prevFromMs / 60_000) * 60;
+  const start = Math.floor(period.fromMs / 60_000) * 60;
+  const end = Math.ceil(period.toMs / 60_000) * 60;
+  const daily = [prevStart, start, end].every((t) => t % DAY_S === 0);
   const c = caches(deps).summaries;
   const limit = pLimit(CONCURRENCY);
+  const ttl = period.toMs <= deps.now() ? CLOSED_SUMMARY_TTL_MS : SUMMARY_TTL_MS;
+  const sum = (customerId: string, a: number, b: number, grouping?: "day") =>
+    deps.upstream.stripe.meterEventSummaries({
+      meterId: m.id,
+      customerId,
+      start: a,
+      end: b,
+      ...(grouping ? { grouping } : {}),
+    });
+  const fetchOne = async (cand: OverageCandidate, key: string) => {
+    let cur = 0;
+    let prev = 0;
+    if (daily) {
+      for (const b of await sum(cand.stripeCustomerId, prevStart, end, "day")) {
+        if (b.start >= start) cur += b.value;
+        else prev += b.value;
+      }
+    } else {
+      const [a, b] = await Promise.all([
+        sum(cand.stripeCustomerId, start, end),
+        sum(cand.stripeCustomerId, prevStart, start),
+      ]);
+      cur = a.reduce((s, x) => s + x.value, 0);
+      prev = b.reduce((s, x) => s + x.value, 0);
+    }
+    const entry = { at: deps.now(), units: cur, prevUnits: prev };
+    c.set(key, entry);
+    return entry;
+  };
+  const put = (id: string, e: { units: number; prevUnits: number }) => {
+    units.set(id, e.units);
+    prevUnits.set(id, e.prevUnits);
+  };
   await Promise.all(
-    chosen.map((cand) =>
-      limit(async () => {
-        const key = `${cand.stripeCustomerId}:${start}:${end}`;
-        const hit = c.get(key);
-        if (hit && deps.now() - hit.at < SUMMARY_TTL_MS) {
-          units.set(cand.externalId, hit.units);
-          return;
-        }
+    chosen.map(async (cand) => {
+      const key = `${cand.stripeCustomerId}:${prevStart}:${start}:${end}`;
+      const hit = c.get(key);
+      const age = hit ? deps.now() - hit.at : Infinity;
+      if (hit && age < ttl) {
+        put(cand.externalId, hit);
+        return;
+      }
+      if (hit && age < ttl + SUMMARY_STALE_MS) {
+        put(cand.externalId, hit);
+        c.set(key, { ...hit, at: deps.now() - ttl + 60_000 }); // one refresh a minute at most
+        void limit(() => fetchOne(cand, key)).catch((err: unknown) =>
+          deps.log.warn({ err, externalId: cand.externalId }, "meter summary refresh failed"),
+        );
+        return;
+      }
+      return limit(async () => {
         try {
-          const buckets = await deps.upstream.stripe.meterEventSummaries({
-            meterId: m.id,
-            customerId: cand.stripeCustomerId,
-            start,
-            end,
-          });
-          const n = buckets.reduce((s, b) => s + b.value, 0);
-          c.set(key, { at: deps.now(), units: n });
-          units.set(cand.externalId, n);
+          put(cand.externalId, await fetchOne(cand, key));
           out.coverage.fetched += 1;
         } catch (err) {
           // One customer's failing read must not blank the page: count it and go on.
           out.coverage.failed += 1;
           deps.log.warn({ err, externalId: cand.externalId }, "meter summary failed");
         }
-      }),
-    ),
+      });
+    }),
   );
   return out;
 }

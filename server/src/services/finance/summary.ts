@@ -103,7 +103,14 @@ export interface FinanceSummary {
     activeSubscriptions: number;
     customersWithUsage: number;
   };
-  change: { verifications: Change; creditsSpent: Change };
+  /** Overage: same sources for the previous period (ledger, then Stripe for the same candidates
+   * and for those past their allowance then), priced at today's plans. */
+  change: {
+    verifications: Change;
+    creditsSpent: Change;
+    overageUnits: Change;
+    overageRevenueCents: Change;
+  };
   byPlan: PlanFigures[];
   topByUsage: CustomerFigures[];
   topByOverage: CustomerFigures[];
@@ -147,22 +154,32 @@ async function usageByCustomer(deps: AppDeps, period: Period) {
   return { rows, results };
 }
 
-const ledgerCache = new WeakMap<
-  AppDeps,
-  Map<string, { at: number; ttl: number; value: Promise<Map<string, number>> }>
->();
+interface LedgerEntry {
+  at: number;
+  ttl: number;
+  value: Promise<{ cur: Map<string, number>; prev: Map<string, number> }>;
+}
+const ledgerCache = new WeakMap<AppDeps, Map<string, LedgerEntry>>();
 
-/** Billable units per customer from the operations ledger, cached per period. */
-function ledgerUnits(deps: AppDeps, period: Period): Promise<Map<string, number>> {
+/** Billable units per customer from the operations ledger (both periods), cached per period. */
+function ledgerUnits(
+  deps: AppDeps,
+  period: Period,
+): Promise<{ cur: Map<string, number>; prev: Map<string, number> }> {
   let cache = ledgerCache.get(deps);
-  if (!cache) ledgerCache.set(deps, (cache = new Map()));
-  const key = `${period.from}:${period.to}`;
+  if (!cache) ledgerCache.set(deps, (cache = new Map<string, LedgerEntry>()));
+  const key = `${period.prevFrom}:${period.from}:${period.to}`;
   const now = deps.now();
   const hit = cache.get(key);
   if (hit && now - hit.at < hit.ttl) return hit.value;
-  const value = billableGrantUnits(deps.repos.operations, [period], LEDGER_LOOKBACK_MS).then(
-    (r) => r.periods[0] ?? new Map<string, number>(),
-  );
+  const value = billableGrantUnits(
+    deps.repos.operations,
+    [period, { from: period.prevFrom, to: period.from }],
+    LEDGER_LOOKBACK_MS,
+  ).then((r) => ({
+    cur: r.periods[0] ?? new Map<string, number>(),
+    prev: r.periods[1] ?? new Map<string, number>(),
+  }));
   // A grant approved late can still land in a closed period: closed periods are kept longer, not
   // forever.
   cache.set(key, { at: now, ttl: period.to <= now ? 10 * 60_000 : LEDGER_OPEN_TTL_MS, value });
@@ -184,30 +201,34 @@ export async function financeSummary(
   const ledgerP = ledgerUnits(deps, period);
   // Customers flagged in overage need no usage figures to be candidates: reconcile them with
   // Stripe while the analytics query runs.
-  const flaggedP = Promise.all([directoryP, ledgerP]).then(([directory, ledger]) => {
+  const stripePeriod = { fromMs: period.from, toMs: period.to, prevFromMs: period.prevFrom };
+  const flaggedP = Promise.all([directoryP, ledgerP]).then(([directory, { cur: ledger }]) => {
     const flagged = directory.flatMap((d) =>
       d.stripe_customer_id && d.in_overage === 1 && !ledger.has(d.external_id)
         ? [{ externalId: d.external_id, stripeCustomerId: d.stripe_customer_id, excess: 0 }]
         : [],
     );
-    return overageUnits(deps, flagged, period.from, period.to);
+    return overageUnits(deps, flagged, stripePeriod);
   });
-  const [{ rows: usage, results }, directory, ledger, flagged] = await Promise.all([
+  const [{ rows: usage, results }, directory, ledgerBoth, flagged] = await Promise.all([
     usageByCustomer(deps, period),
     directoryP,
     ledgerP,
     flaggedP,
   ]);
+  const ledger = ledgerBoth.cur;
   const plans = new Map(deps.catalog.plans.map((p) => [p.id, p]));
   const byId = new Map(directory.map((d) => [d.external_id, d]));
 
-  // Further candidates: spent past the allowance within the period, not flagged, not explained by
-  // the ledger.
+  // Further candidates: spent past the allowance within the period (or the previous one, for the
+  // month-over-month change), not flagged, not explained by the ledger.
   const candidates = directory.flatMap((d) => {
     if (!d.stripe_customer_id || d.in_overage === 1 || ledger.has(d.external_id)) return [];
-    const spent = usage.get(d.external_id)?.spent ?? 0;
+    const u = usage.get(d.external_id);
+    const spent = u?.spent ?? 0;
     const allowance = d.credits_allowance ?? null;
-    const over = allowance !== null && allowance > 0 && spent > allowance;
+    const past = (n: number) => allowance !== null && allowance > 0 && n > allowance;
+    const over = past(spent) || past(u?.prevSpent ?? 0);
     if (!over) return [];
     return [
       {
@@ -220,12 +241,19 @@ export async function financeSummary(
   const rest = await overageUnits(
     deps,
     candidates,
-    period.from,
-    period.to,
+    stripePeriod,
     Math.max(0, MAX_CANDIDATES - flagged.coverage.candidates),
   );
   const overage: OverageResult = {
     units: new Map([...flagged.units, ...rest.units, ...ledger]),
+    // A customer the current ledger explains was not asked of Stripe: its previous period is the
+    // ledger's alone.
+    prevUnits: new Map([
+      ...flagged.prevUnits,
+      ...rest.prevUnits,
+      ...[...ledger.keys()].map((id): [string, number] => [id, 0]),
+      ...ledgerBoth.prev,
+    ]),
     coverage: {
       candidates: flagged.coverage.candidates + rest.coverage.candidates,
       fetched: flagged.coverage.fetched + rest.coverage.fetched,
@@ -296,6 +324,16 @@ export async function financeSummary(
         : prorateCents(row.basePriceCents * row.activeSubscriptions, periodSeconds, AVG_MONTH_S);
   }
 
+  // Previous period's overage at each customer's CURRENT plan price (an estimate if plans changed).
+  let prevOverageUnits = 0;
+  let prevOverageCents = 0;
+  for (const [id, units] of overage.prevUnits) {
+    if (units === 0) continue;
+    const d = byId.get(id);
+    const price = d?.plan ? (plans.get(d.plan)?.overageUnitPrice ?? null) : null;
+    prevOverageUnits += units;
+    prevOverageCents += price === null ? 0 : lineAmountCents(units, price);
+  }
   let prevN = 0;
   let prevSpent = 0;
   let valid = 0;
@@ -307,6 +345,8 @@ export async function financeSummary(
   const sum = (f: (c: CustomerFigures) => number) => perCustomer.reduce((s, c) => s + f(c), 0);
   const plansOut = [...byPlan.values()];
   const verifications = sum((c) => c.verifications);
+  const overageUnitsTotal = sum((c) => c.overageUnits);
+  const overageCents = sum((c) => c.overageRevenueCents);
   const creditsSpent = sum((c) => c.creditsSpent);
   const top = (f: (c: CustomerFigures) => number) =>
     perCustomer
@@ -325,8 +365,8 @@ export async function financeSummary(
       verifications,
       validVerifications: valid,
       creditsSpent,
-      overageUnits: sum((c) => c.overageUnits),
-      overageRevenueCents: sum((c) => c.overageRevenueCents),
+      overageUnits: overageUnitsTotal,
+      overageRevenueCents: overageCents,
       planRevenueCents: plansOut.reduce((s, p) => s + p.planRevenueCents, 0),
       activeSubscriptions: plansOut.reduce((s, p) => s + p.activeSubscriptions, 0),
       customersWithUsage: perCustomer.filter((c) => c.verifications > 0).length,
@@ -334,6 +374,8 @@ export async function financeSummary(
     change: {
       verifications: change(verifications, prevN),
       creditsSpent: change(creditsSpent, prevSpent),
+      overageUnits: change(overageUnitsTotal, prevOverageUnits),
+      overageRevenueCents: change(overageCents, prevOverageCents),
     },
     byPlan: plansOut,
     topByUsage: top((c) => c.creditsSpent),
