@@ -8,9 +8,12 @@ import {
   redirect,
 } from "@tanstack/react-router";
 import type { TRPCOptionsProxy } from "@trpc/tanstack-react-query";
-import { ComingSoon } from "../components/coming-soon";
+import * as z from "zod/mini";
 import { safeRedirect, SignInPage, signInSearchSchema } from "../features/auth";
 import { DIRECTORY_SCROLLER, DirectoryPage, directorySearchSchema } from "../features/directory";
+import { auditSearchSchema } from "../features/audit/search";
+import { financeSearchSchema } from "../features/finance/search";
+import { usageSearchShape } from "../features/usage/search";
 import type { AppRouter } from "../lib/api-types";
 import { AppLayout } from "./shell/app-layout";
 import { RouteError } from "./error-boundary";
@@ -20,6 +23,8 @@ export type RouterContext = {
   queryClient: QueryClient;
   trpc: TRPCOptionsProxy<AppRouter>;
 };
+
+const customerSearchSchema = z.extend(directorySearchSchema, usageSearchShape);
 
 const rootRoute = createRootRouteWithContext<RouterContext>()({
   component: Outlet,
@@ -80,8 +85,9 @@ const customersRoute = createRoute({
 const customerRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/customers/$externalId",
-  // The customer page keeps the directory view it came from, so "Back to directory" restores it.
-  validateSearch: directorySearchSchema,
+  // The customer page keeps the directory view it came from, so "Back to directory" restores it,
+  // and its own usage view (range, key).
+  validateSearch: customerSearchSchema,
   // Start every read of the page at once, alongside the (lazy) page code: the customer and each
   // Stripe panel are separate queries, so the slowest upstream sets the pace, not their sum, and a
   // failing one fails only its panel. Hovering a link (preload) warms only the customer: Stripe
@@ -93,37 +99,58 @@ const customerRoute = createRoute({
     void queryClient.prefetchQuery(trpc.billing.usage.queryOptions({ externalId }));
     void queryClient.prefetchQuery(trpc.billing.upcomingInvoice.queryOptions({ externalId }));
   },
-  component: lazyRouteComponent(
-    () => import("../features/customers/components/customer-page"),
-    "CustomerPage",
-  ),
+  component: lazyRouteComponent(() => import("./customer-route-page"), "CustomerRoutePage"),
 });
 
 const financeRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/finance",
-  component: () => (
-    <ComingSoon
-      title="Finance"
-      description="Usage and overage charts per customer, per plan and overall, with CSV export, are on their way."
-    />
+  validateSearch: financeSearchSchema,
+  component: lazyRouteComponent(
+    () => import("../features/finance/components/finance-page"),
+    "FinancePage",
   ),
 });
 
 const auditRoute = createRoute({
   getParentRoute: () => appRoute,
   path: "/audit",
-  component: () => (
-    <ComingSoon
-      title="Audit log"
-      description="Every plan change and credit grant, who made it and why, will be listed here."
-    />
+  validateSearch: auditSearchSchema,
+  component: lazyRouteComponent(
+    () => import("../features/audit/components/audit-page"),
+    "AuditPage",
+  ),
+});
+
+const approvalsRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/approvals",
+  component: lazyRouteComponent(
+    () => import("../features/approvals/components/approvals-page"),
+    "ApprovalsPage",
+  ),
+});
+
+const staffRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/staff",
+  component: lazyRouteComponent(
+    () => import("../features/staff/components/staff-page"),
+    "StaffPage",
   ),
 });
 
 const routeTree = rootRoute.addChildren([
   signInRoute,
-  appRoute.addChildren([indexRoute, customersRoute, customerRoute, financeRoute, auditRoute]),
+  appRoute.addChildren([
+    indexRoute,
+    customersRoute,
+    customerRoute,
+    financeRoute,
+    auditRoute,
+    approvalsRoute,
+    staffRoute,
+  ]),
 ]);
 
 export function createAppRouter(context: RouterContext) {

@@ -15,7 +15,7 @@ import { useDisclosure } from "@mantine/hooks";
 import { useQuery } from "@tanstack/react-query";
 import { Link, Outlet, useMatchRoute } from "@tanstack/react-router";
 import { useEffect, type ReactNode } from "react";
-import { IconChart, IconList, IconSearch, IconUsers } from "../../components/icons";
+import { IconAlert, IconChart, IconList, IconSearch, IconUsers } from "../../components/icons";
 import { useSignOut } from "../../features/auth";
 import type { SessionUser } from "../../lib/api-types";
 import { formatRole } from "../../lib/format";
@@ -25,11 +25,19 @@ import { ColorSchemeControl } from "./color-scheme-control";
 import { LazyCommandPalette, openCommandPalette } from "./command-palette-loader";
 import classes from "./app-layout.module.css";
 
-const NAV = [
+// `roles`: only these roles see the item (the pages and the server check again).
+const NAV: readonly {
+  to: string;
+  label: string;
+  icon: typeof IconUsers;
+  roles?: readonly string[];
+}[] = [
   { to: "/customers", label: "Customers", icon: IconUsers },
   { to: "/finance", label: "Finance", icon: IconChart },
-  { to: "/audit", label: "Audit log", icon: IconList },
-] as const;
+  { to: "/audit", label: "Audit log", icon: IconList, roles: ["admin", "finance"] },
+  { to: "/approvals", label: "Approvals", icon: IconAlert, roles: ["admin"] },
+  { to: "/staff", label: "Staff", icon: IconUsers, roles: ["admin"] },
+];
 
 const isMac = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform);
 
@@ -41,6 +49,12 @@ export function AppLayout({ user }: { user: SessionUser }) {
   const signOut = useSignOut();
   const [navOpen, nav] = useDisclosure(false);
   const matchRoute = useMatchRoute();
+  const approvals = useQuery({
+    ...trpc.approvals.list.queryOptions(),
+    enabled: current.role === "admin",
+    refetchInterval: 60_000,
+  });
+  const pendingApprovals = approvals.data?.total;
 
   useSlashToFocusSearch();
 
@@ -111,11 +125,12 @@ export function AppLayout({ user }: { user: SessionUser }) {
       </AppShell.Header>
 
       <AppShell.Navbar p="xs" component="nav" aria-label="Main">
-        {NAV.map((item) => (
+        {NAV.filter((item) => !item.roles || item.roles.includes(current.role)).map((item) => (
           <NavItem
             key={item.to}
             to={item.to}
             label={item.label}
+            badge={item.to === "/approvals" ? pendingApprovals : undefined}
             icon={<item.icon size={16} />}
             active={!!matchRoute({ to: item.to, fuzzy: true })}
             onNavigate={nav.close}
@@ -140,9 +155,12 @@ function NavItem({
   icon,
   active,
   onNavigate,
+  badge,
 }: {
   to: string;
   label: string;
+  /** A count beside the label (e.g. requests waiting); hidden at 0. */
+  badge?: number | undefined;
   icon: ReactNode;
   active: boolean;
   onNavigate: () => void;
@@ -153,6 +171,14 @@ function NavItem({
       to={to}
       label={label}
       leftSection={icon}
+      rightSection={
+        badge ? (
+          <Badge size="sm" variant="filled" color="red" circle>
+            {badge}
+            <VisuallyHidden> waiting</VisuallyHidden>
+          </Badge>
+        ) : undefined
+      }
       active={active}
       aria-current={active ? "page" : undefined}
       variant="subtle"

@@ -31,7 +31,21 @@ import { StripePanels, SubscriptionStatusBadge } from "./stripe-panels";
 
 const route = getRouteApi("/_app/customers/$externalId");
 
-export function CustomerPage() {
+/**
+ * `usage` renders the usage charts section: the app composes it in (features do not import each
+ * other), and it stays lazily loaded so none of it reaches the directory's first load.
+ */
+export function CustomerPage({
+  usage,
+  actions,
+  ledger,
+}: {
+  usage?: (detail: CustomerDetail) => ReactNode;
+  /** Header buttons (grant credits, change plan): composed in by the app, like `usage`. */
+  actions?: (detail: CustomerDetail) => ReactNode;
+  /** The ledger of grants and plan changes. */
+  ledger?: (detail: CustomerDetail) => ReactNode;
+} = {}) {
   const trpc = useTRPC();
   const { externalId } = route.useParams();
   const search = route.useSearch();
@@ -87,7 +101,7 @@ export function CustomerPage() {
   return (
     <Stack gap="lg">
       {back}
-      <CustomerHeader data={detail.data} />
+      <CustomerHeader data={detail.data} actions={actions?.(detail.data)} />
       <CreditsPanel summary={detail.data.summary} />
       <section aria-labelledby="keys-heading">
         <Group justify="space-between" mb="xs" wrap="wrap" gap="xs">
@@ -107,11 +121,8 @@ export function CustomerPage() {
         </Title>
         <PoolsTable data={detail.data} labelledBy="pools-heading" />
       </section>
-      {/*
-        USAGE CHART SLOT: the charts issue mounts the (lazily loaded, recharts) usage chart section
-        here, between the credit pools and Stripe. Keep it lazy: nothing of it may reach the
-        directory's first load.
-      */}
+      {usage?.(detail.data)}
+      {ledger?.(detail.data)}
       <section aria-labelledby="stripe-heading">
         <Title order={2} size="h4" id="stripe-heading" mb="xs">
           Stripe
@@ -122,7 +133,7 @@ export function CustomerPage() {
   );
 }
 
-function CustomerHeader({ data }: { data: CustomerDetail }) {
+function CustomerHeader({ data, actions }: { data: CustomerDetail; actions?: ReactNode }) {
   const trpc = useTRPC();
   const { identity, keys } = data;
   const config = useQuery({ ...trpc.session.config.queryOptions(), staleTime: Infinity });
@@ -142,14 +153,19 @@ function CustomerHeader({ data }: { data: CustomerDetail }) {
       <Group gap="sm" align="center" wrap="wrap">
         <Title order={1}>{identity.name ?? identity.externalId}</Title>
         <PlanBadge plan={planName} />
-        {live && (
+        {(live || actions) && (
           <Group gap="xs" ml="auto">
-            <ExternalLink
-              href={`https://app.unkey.com/identities/${encodeURIComponent(identity.id)}`}
-            >
-              Open in Unkey
-            </ExternalLink>
-            {stripeUrl && <ExternalLink href={stripeUrl}>Open in Stripe</ExternalLink>}
+            {actions}
+            {live && (
+              <>
+                <ExternalLink
+                  href={`https://app.unkey.com/identities/${encodeURIComponent(identity.id)}`}
+                >
+                  Open in Unkey
+                </ExternalLink>
+                {stripeUrl && <ExternalLink href={stripeUrl}>Open in Stripe</ExternalLink>}
+              </>
+            )}
           </Group>
         )}
       </Group>

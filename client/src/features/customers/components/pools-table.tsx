@@ -1,8 +1,11 @@
-import { Badge, Code, Table, Text } from "@mantine/core";
+import { Badge, Code, Skeleton, Table, Text } from "@mantine/core";
+import { useQuery } from "@tanstack/react-query";
 import { EmptyState } from "../../../components/empty-state";
 import { ScrollRegion } from "../../../components/scroll-region";
 import type { CustomerDetail, CustomerKey } from "../../../lib/api-types";
 import { formatRateLimit } from "../../../lib/format";
+import { useTRPC } from "../../../lib/trpc";
+import { poolKey, poolUsageText } from "../pool-usage";
 
 function keyLabel(keys: CustomerKey[], keyId: string): string {
   const key = keys.find((k) => k.keyId === keyId);
@@ -17,6 +20,14 @@ function keyLabel(keys: CustomerKey[], keyId: string): string {
 export function PoolsTable({ data, labelledBy }: { data: CustomerDetail; labelledBy?: string }) {
   const { keys } = data;
   const rows = data.pools;
+  const trpc = useTRPC();
+  // Usage against each pool comes from analytics: its own query, so the table never waits for it.
+  const usage = useQuery({
+    ...trpc.usage.pools.queryOptions({ externalId: data.identity.externalId }),
+    staleTime: 60_000,
+    enabled: rows.length > 0,
+  });
+  const usageByPool = new Map(usage.data?.pools.map((p) => [poolKey(p), p.usage]));
   // A key pool with an identity pool's name replaces it for that key.
   const identityNames = new Set(rows.filter((p) => p.scope === "identity").map((p) => p.name));
   if (rows.length === 0) {
@@ -27,7 +38,7 @@ export function PoolsTable({ data, labelledBy }: { data: CustomerDetail; labelle
     );
   }
   return (
-    <ScrollRegion label="Ratelimit pools table" minWidth={720}>
+    <ScrollRegion label="Ratelimit pools table" minWidth={900}>
       <Table
         aria-labelledby={labelledBy}
         highlightOnHover
@@ -42,6 +53,7 @@ export function PoolsTable({ data, labelledBy }: { data: CustomerDetail; labelle
             </Table.Th>
             <Table.Th scope="col">Applies to</Table.Th>
             <Table.Th scope="col">Auto-apply</Table.Th>
+            <Table.Th scope="col">Usage (last 24 h)</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -91,10 +103,50 @@ export function PoolsTable({ data, labelledBy }: { data: CustomerDetail; labelle
                   </Text>
                 )}
               </Table.Td>
+              <Table.Td>
+                <PoolUsageCell
+                  pending={usage.isPending}
+                  failed={usage.isError}
+                  usage={usageByPool.get(poolKey(row))}
+                  limit={row.limit}
+                />
+              </Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
       </Table>
     </ScrollRegion>
+  );
+}
+
+function PoolUsageCell({
+  pending,
+  failed,
+  usage,
+  limit,
+}: {
+  pending: boolean;
+  failed: boolean;
+  usage: Parameters<typeof poolUsageText>[0] | undefined;
+  limit: number;
+}) {
+  if (pending)
+    return <Skeleton height={14} width={120} role="status" aria-label="Loading pool usage" />;
+  if (failed || !usage)
+    return (
+      <Text size="sm" c="dimmed">
+        Unavailable
+      </Text>
+    );
+  const { text, detail } = poolUsageText(usage, limit);
+  return (
+    <>
+      <Text size="sm" c={usage.derivable ? undefined : "dimmed"}>
+        {text}
+      </Text>
+      <Text size="xs" c="dimmed">
+        {detail}
+      </Text>
+    </>
   );
 }

@@ -1,0 +1,2 @@
+export { CustomerActions } from "./components/customer-actions";
+export { LedgerSection } from "./components/ledger-section";

@@ -1,0 +1,1 @@
+export { auditSearchSchema } from "./search";

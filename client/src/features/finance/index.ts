@@ -1,0 +1,2 @@
+export { FinancePage } from "./components/finance-page";
+export { financeSearchSchema, type FinanceSearch } from "./search";
