@@ -26,7 +26,10 @@ test("finance opens Finance, sees non-empty charts and tables for the demo world
     page.waitForEvent("download"),
     topUsage.getByRole("button", { name: "Export CSV" }).click(),
   ]);
-  const csv = fs.readFileSync((await download.path())!, "utf8").trim().split(/\r?\n/);
+  const csv = fs
+    .readFileSync(await download.path(), "utf8")
+    .trim()
+    .split(/\r?\n/);
   expect(csv.length - 1).toBe(await usageRows.count());
   const firstName = (await usageRows.first().locator("td").first().textContent())!.trim();
   expect(csv[1]).toContain(firstName);
