@@ -140,3 +140,38 @@ test("an account manager upgrades initech with a preview, then sees its new allo
   await expect(page.getByText(/Growth/).first()).toBeVisible();
   await expect(page.getByText(/\$499\.00/).first()).toBeVisible();
 });
+
+test("a grant whose Stripe step cannot be confirmed ends in Needs review on the admins' Approvals page", async ({
+  page,
+  request,
+}) => {
+  // Every meter event fails for a while: the executor gives up and flags the operation for review.
+  const faults = `${process.env.E2E_STRIPE_URL}/_sandbox/faults`;
+  const added = await request.post(faults, {
+    data: {
+      service: "stripe",
+      endpoint: "POST /v1/billing/meter_events",
+      kind: "status",
+      status: 500,
+      times: 50,
+    },
+  });
+  expect(added.ok()).toBe(true);
+  try {
+    await signIn(page, "admin");
+    await page.goto("/customers/globex");
+    await page.getByRole("button", { name: "Grant credits" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Amount").fill("250");
+    await dialog.getByLabel("Reason").fill("Needs-review path check");
+    await dialog.getByRole("radio", { name: "Billable overage" }).check();
+    await dialog.getByRole("button", { name: "Grant", exact: true }).click();
+    await page.getByRole("button", { name: "Confirm grant" }).click();
+    await expect(page.getByText("Grant needs review")).toBeVisible({ timeout: 20_000 });
+  } finally {
+    await request.delete(faults);
+  }
+  await page.goto("/approvals");
+  const review = page.getByRole("table", { name: "Needs review" });
+  await expect(review.getByRole("link", { name: "globex" })).toBeVisible();
+});

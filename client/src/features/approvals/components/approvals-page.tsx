@@ -25,6 +25,7 @@ import { errorMessage } from "../../../lib/errors";
 import { formatNumber, formatRole, formatUtcInstant } from "../../../lib/format";
 import { operationStateInfo } from "../../../lib/operation-state";
 import { useTRPC } from "../../../lib/trpc";
+import { NeedsReview } from "./needs-review";
 
 type Request = RouterOutputs["approvals"]["list"]["items"][number];
 type Decision = { op: Request; decision: "approve" | "reject" };
@@ -169,6 +170,7 @@ function ApprovalsList() {
         </Paper>
       )}
       {deciding && <DecisionDialog {...deciding} onClose={() => setDeciding(null)} />}
+      <NeedsReview />
     </Stack>
   );
 }
