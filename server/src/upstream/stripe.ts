@@ -177,6 +177,31 @@ export async function callStripe<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+function toInvoicePreview(inv: Stripe.Invoice): StripeInvoicePreview {
+  return {
+    total: inv.total,
+    amountDue: inv.amount_due,
+    currency: inv.currency,
+    periodStart: inv.period_start,
+    periodEnd: inv.period_end,
+    lines: inv.lines.data.map((l) => ({
+      description: str(l.description),
+      amount: l.amount,
+      proration:
+        l.parent?.subscription_item_details?.proration ??
+        l.parent?.invoice_item_details?.proration ??
+        false,
+    })),
+    hasMoreLines: inv.lines.has_more,
+  };
+}
+
+/** Stripe answers `invoice_upcoming_none` when there is nothing to preview: that is a null, not a failure. */
+function noUpcomingInvoice(err: unknown): null {
+  if (err instanceof Stripe.errors.StripeError && err.code === "invoice_upcoming_none") return null;
+  throw mapStripeError(err);
+}
+
 export function createStripeClient(opts: StripeClientOptions) {
   const timeout = opts.timeoutMs ?? 10_000;
   const maxNetworkRetries = opts.maxNetworkRetries ?? 2;
@@ -452,27 +477,9 @@ export function createStripeClient(opts: StripeClientOptions) {
           },
           read,
         );
-        return {
-          total: inv.total,
-          amountDue: inv.amount_due,
-          currency: inv.currency,
-          periodStart: inv.period_start,
-          periodEnd: inv.period_end,
-          lines: inv.lines.data.map((l) => ({
-            description: str(l.description),
-            amount: l.amount,
-            proration:
-              l.parent?.subscription_item_details?.proration ??
-              l.parent?.invoice_item_details?.proration ??
-              false,
-          })),
-          hasMoreLines: inv.lines.has_more,
-        };
+        return toInvoicePreview(inv);
       } catch (err) {
-        if (err instanceof Stripe.errors.StripeError && err.code === "invoice_upcoming_none") {
-          return null;
-        }
-        throw mapStripeError(err);
+        return noUpcomingInvoice(err);
       }
     },
 
@@ -489,27 +496,9 @@ export function createStripeClient(opts: StripeClientOptions) {
           { customer: customerId, subscription: subscriptionId },
           read,
         );
-        return {
-          total: inv.total,
-          amountDue: inv.amount_due,
-          currency: inv.currency,
-          periodStart: inv.period_start,
-          periodEnd: inv.period_end,
-          lines: inv.lines.data.map((l) => ({
-            description: str(l.description),
-            amount: l.amount,
-            proration:
-              l.parent?.subscription_item_details?.proration ??
-              l.parent?.invoice_item_details?.proration ??
-              false,
-          })),
-          hasMoreLines: inv.lines.has_more,
-        };
+        return toInvoicePreview(inv);
       } catch (err) {
-        if (err instanceof Stripe.errors.StripeError && err.code === "invoice_upcoming_none") {
-          return null;
-        }
-        throw mapStripeError(err);
+        return noUpcomingInvoice(err);
       }
     },
   };
