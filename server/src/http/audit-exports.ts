@@ -2,11 +2,11 @@
  * `GET /export/audit.csv?input=<json>`: the audit log with the audit page's filters, as CSV.
  * Admins and finance only (same as `audit.list`).
  */
+import { exportInput } from "./export-input";
 import { Readable } from "node:stream";
 import type { FastifyPluginAsync } from "fastify";
 import type { AppDeps } from "../context";
 import { auditFilter, auditFilterInput } from "../routers/audit";
-import { describeZodError } from "../trpc";
 import { csvLine } from "./csv";
 import { sessionOf } from "./session";
 
@@ -20,17 +20,8 @@ export function auditExportRoutes(deps: AppDeps): FastifyPluginAsync {
           .code(403)
           .send({ error: `Your role (${session.staff.role}) cannot export the audit log` });
       }
-      const raw = (req.query as Record<string, unknown>).input;
-      let json: unknown = {};
-      if (typeof raw === "string" && raw.length > 0) {
-        try {
-          json = JSON.parse(raw);
-        } catch {
-          return reply.code(400).send({ error: "input: must be JSON" });
-        }
-      }
-      const parsed = auditFilterInput.safeParse(json);
-      if (!parsed.success) return reply.code(400).send({ error: describeZodError(parsed.error) });
+      const parsed = exportInput(req, auditFilterInput);
+      if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
       const filter = auditFilter(parsed.data);
       async function* lines() {
         yield csvLine([

@@ -3,12 +3,12 @@
  * row of a directory view (same input and validation as `directory.list`, paging ignored) as CSV.
  * Needs a signed-in session; every role may export what it may list.
  */
+import { exportInput } from "./export-input";
 import { Readable } from "node:stream";
 import type { FastifyPluginAsync } from "fastify";
 import type { AppDeps } from "../context";
 import { allDirectoryRows } from "../services/directory/list";
 import { directoryListInput, type DirectoryRow } from "../services/directory/schema";
-import { describeZodError } from "../trpc";
 import { csvLine, type CsvValue } from "./csv";
 import { sessionOf } from "./session";
 
@@ -40,19 +40,8 @@ export function exportRoutes(deps: AppDeps): FastifyPluginAsync {
       const session = await sessionOf(deps, req);
       if (!session) return reply.code(401).send({ error: "Sign in to continue" });
 
-      const raw = (req.query as Record<string, unknown>).input;
-      let json: unknown = {};
-      if (typeof raw === "string" && raw.length > 0) {
-        try {
-          json = JSON.parse(raw);
-        } catch {
-          return reply.code(400).send({ error: "input: must be JSON" });
-        }
-      }
-      const parsed = directoryListInput.safeParse(json);
-      if (!parsed.success) {
-        return reply.code(400).send({ error: describeZodError(parsed.error) });
-      }
+      const parsed = exportInput(req, directoryListInput);
+      if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
       // The export is the whole view, not the page on screen.
       const view = { ...parsed.data, offset: 0 };
       req.log.info({ staff: session.staff.email, view }, "directory export");

@@ -12,6 +12,7 @@
  * Money is in decimal units of `currency` (e.g. 1234.50) with a currency column; counts are
  * integers; instants ISO 8601 UTC; cells quoted per RFC 4180 (csv.ts).
  */
+import { exportInput } from "./export-input";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import type { AppDeps, SessionInfo } from "../context";
@@ -24,7 +25,6 @@ import {
   type PlanFigures,
 } from "../services/finance/summary";
 import type { Role } from "../store/index";
-import { describeZodError } from "../trpc";
 import { csvLine, type CsvValue } from "./csv";
 import { sessionOf } from "./session";
 
@@ -152,17 +152,8 @@ async function handle<S extends z.ZodType>(
       .code(403)
       .send({ error: `Your role (${role}) cannot export this table (finance-${name})` });
   }
-  const raw = (req.query as Record<string, unknown>).input;
-  let json: unknown = undefined;
-  if (typeof raw === "string" && raw.length > 0) {
-    try {
-      json = JSON.parse(raw);
-    } catch {
-      return reply.code(400).send({ error: "input: must be JSON" });
-    }
-  }
-  const parsed = t.input.safeParse(json);
-  if (!parsed.success) return reply.code(400).send({ error: describeZodError(parsed.error) });
+  const parsed = exportInput(req, t.input, undefined);
+  if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
   req.log.info({ staff: session.staff.email, table: name, input: parsed.data }, "finance export");
   const { csv, tag } = await t.render(deps, parsed.data);
   return reply
