@@ -62,3 +62,73 @@ export function ftsPhrase(term: string): string {
 export function ftsMatchIds(term: string): RawBuilder<number> {
   return sql<number>`(SELECT rowid FROM directory_fts WHERE directory_fts MATCH ${ftsPhrase(term)})`;
 }
+
+/**
+ * Migration 0005: the same triggers, switched off while a full sync runs (`paused`). A paused
+ * trigger only marks the index `dirty`; the sync rebuilds it once at the end (one pass over the
+ * table instead of a delete + insert of trigrams per row write).
+ */
+export async function pausableDirectoryFts(db: Kysely<unknown>): Promise<void> {
+  await sql
+    .raw(
+      `CREATE TABLE directory_fts_state (id INTEGER PRIMARY KEY CHECK (id = 1),
+        paused INTEGER NOT NULL DEFAULT 0, dirty INTEGER NOT NULL DEFAULT 0)`,
+    )
+    .execute(db);
+  await sql.raw(`INSERT INTO directory_fts_state (id, paused, dirty) VALUES (1, 0, 0)`).execute(db);
+  for (const t of ["ai", "ad", "au"]) {
+    await sql.raw(`DROP TRIGGER IF EXISTS directory_fts_${t}`).execute(db);
+  }
+  const live = `(SELECT paused FROM directory_fts_state WHERE id = 1) = 0`;
+  const markDirty = `UPDATE directory_fts_state SET dirty = 1 WHERE id = 1 AND paused = 1 AND dirty = 0;`;
+  await sql
+    .raw(
+      `CREATE TRIGGER directory_fts_ai AFTER INSERT ON directory_customers BEGIN
+        INSERT INTO directory_fts(rowid, ${indexed}) SELECT new.id, ${newValues} WHERE ${live};
+        ${markDirty}
+      END`,
+    )
+    .execute(db);
+  await sql
+    .raw(
+      `CREATE TRIGGER directory_fts_ad AFTER DELETE ON directory_customers BEGIN
+        INSERT INTO directory_fts(directory_fts, rowid, ${indexed})
+          SELECT 'delete', old.id, ${oldValues} WHERE ${live};
+        ${markDirty}
+      END`,
+    )
+    .execute(db);
+  const changed = indexed
+    .split(", ")
+    .map((c) => `old.${c} IS NOT new.${c}`)
+    .join(" OR ");
+  await sql
+    .raw(
+      `CREATE TRIGGER directory_fts_au AFTER UPDATE OF ${indexed} ON directory_customers
+      WHEN ${changed} BEGIN
+        INSERT INTO directory_fts(directory_fts, rowid, ${indexed})
+          SELECT 'delete', old.id, ${oldValues} WHERE ${live};
+        INSERT INTO directory_fts(rowid, ${indexed}) SELECT new.id, ${newValues} WHERE ${live};
+        ${markDirty}
+      END`,
+    )
+    .execute(db);
+}
+
+/** Stops per-row index maintenance (a full sync is about to rewrite many rows). */
+export async function pauseDirectoryFts(db: Kysely<unknown>): Promise<void> {
+  await sql`UPDATE directory_fts_state SET paused = 1 WHERE id = 1`.execute(db);
+}
+
+/** Resumes per-row maintenance, rebuilding the index once if rows changed while paused. */
+export async function resumeDirectoryFts(db: Kysely<unknown>): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const r = await sql<{
+      dirty: number;
+    }>`SELECT dirty FROM directory_fts_state WHERE id = 1`.execute(trx);
+    const dirty = Number(r.rows[0]?.dirty ?? 0) === 1;
+    if (dirty) await sql`INSERT INTO directory_fts(directory_fts) VALUES ('rebuild')`.execute(trx);
+    await sql`UPDATE directory_fts_state SET paused = 0, dirty = 0 WHERE id = 1`.execute(trx);
+    return dirty;
+  });
+}

@@ -5,7 +5,7 @@
  */
 import { sql, type Expression, type Kysely, type SqlBool } from "kysely";
 import type { ExpressionBuilder, SelectQueryBuilder } from "kysely";
-import { FTS_MIN_TERM, ftsMatchIds } from "./directory-fts";
+import { FTS_MIN_TERM, ftsMatchIds, pauseDirectoryFts, resumeDirectoryFts } from "./directory-fts";
 import type { Database, DirectoryCustomer, DirectoryKey, DirectoryKind } from "./schema";
 
 export interface IdentityInput {
@@ -63,6 +63,44 @@ export interface CustomerDerivedUpdate {
   flags: string[];
   keyTerms: string;
   syncedAt: number;
+  /** Only these columns moved (all derived columns when absent). */
+  changed?: DerivedColumn[];
+}
+
+export const derivedColumns = [
+  "key_count",
+  "credits_remaining",
+  "credits_allowance",
+  "percent_left",
+  "status",
+  "in_overage",
+  "next_refill_at",
+  "burn_per_hour",
+  "forecast_kind",
+  "forecast_exhaustion_at",
+  "last_used_at",
+  "flags",
+  "key_terms",
+] as const;
+export type DerivedColumn = (typeof derivedColumns)[number];
+
+/** A derived update as column values (what `updateDerived` writes). */
+export function derivedValues(d: CustomerDerivedUpdate): Record<DerivedColumn, unknown> {
+  return {
+    key_count: d.keyCount,
+    credits_remaining: d.creditsRemaining,
+    credits_allowance: d.creditsAllowance,
+    percent_left: d.percentLeft,
+    status: d.status,
+    in_overage: d.inOverage ? 1 : 0,
+    next_refill_at: d.nextRefillAt,
+    burn_per_hour: d.burnPerHour,
+    forecast_kind: d.forecastKind,
+    forecast_exhaustion_at: d.forecastExhaustionAt,
+    last_used_at: d.lastUsedAt,
+    flags: JSON.stringify(d.flags),
+    key_terms: d.keyTerms,
+  };
 }
 
 export interface OwnerAggregate {
@@ -102,6 +140,27 @@ export const unassignedKeyId = (keyId: string) => `key:${keyId}`;
 export function likeContains(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
+
+/** A key upsert rewrites a stored key (and its owner index entry) only when a value moved. */
+const keyDiffers = sql<SqlBool>`${sql.raw(
+  [
+    "owner",
+    "external_id",
+    "identity_id",
+    "start",
+    "name",
+    "enabled",
+    "remaining",
+    "refill_interval",
+    "refill_amount",
+    "refill_day",
+    "last_used_at",
+    "next_refill_at",
+    "period_start",
+  ]
+    .map((c) => `directory_keys.${c} IS NOT excluded.${c}`)
+    .join(" OR "),
+)}`;
 
 const BATCH = 400; // rows per multi-row statement: under SQLite's 32k bound-parameter limit
 
@@ -179,6 +238,7 @@ const WRITES = [
   "deleteUnseen",
   "deleteOwnerKeysExcept",
   "deleteCustomer",
+  "resumeSearchIndex",
 ] as const;
 
 function countKey(f: DirectoryFilter): string {
@@ -200,6 +260,27 @@ export function directoryRepo(db: Kysely<Database>) {
   const repo = {
     async upsertIdentities(runId: number, now: number, items: IdentityInput[]): Promise<void> {
       if (items.length === 0) return;
+      // A metadata match found earlier survives until the next join re-checks it.
+      const stripeId = `CASE WHEN excluded.stripe_customer_id IS NOT NULL
+        THEN excluded.stripe_customer_id
+        WHEN directory_customers.stripe_match = 'metadata' THEN directory_customers.stripe_customer_id
+        ELSE NULL END`;
+      const stripeMatch = `CASE WHEN excluded.stripe_customer_id IS NOT NULL THEN 'meta'
+        WHEN directory_customers.stripe_match = 'metadata' THEN 'metadata'
+        ELSE 'none' END`;
+      // The effective plan: the identity's own, else its Stripe customer's (what the join sets).
+      const plan = `COALESCE(excluded.identity_plan, (SELECT s.plan FROM directory_stripe_customers s
+        WHERE s.id = ${stripeId}))`;
+      // Only rows whose values moved are rewritten (with their sort and search indexes); the
+      // rest only get their run id and sync time, which no index carries.
+      const differs = sql.raw(`directory_customers.kind IS NOT excluded.kind
+        OR directory_customers.identity_id IS NOT excluded.identity_id
+        OR directory_customers.name IS NOT excluded.name
+        OR directory_customers.email IS NOT excluded.email
+        OR directory_customers.identity_plan IS NOT excluded.identity_plan
+        OR directory_customers.plan IS NOT ${plan}
+        OR directory_customers.stripe_customer_id IS NOT ${stripeId}
+        OR directory_customers.stripe_match IS NOT ${stripeMatch}`);
       await db.transaction().execute(async (trx) => {
         for (const part of chunks(items, BATCH)) {
           await trx
@@ -212,6 +293,7 @@ export function directoryRepo(db: Kysely<Database>) {
                 name: i.name,
                 email: i.email,
                 plan: i.plan,
+                identity_plan: i.plan,
                 stripe_customer_id: i.stripeCustomerId,
                 stripe_match: i.stripeCustomerId ? "meta" : "none",
                 seen_run: runId,
@@ -219,24 +301,32 @@ export function directoryRepo(db: Kysely<Database>) {
               })),
             )
             .onConflict((oc) =>
-              oc.column("external_id").doUpdateSet((eb) => ({
-                kind: eb.ref("excluded.kind"),
-                identity_id: eb.ref("excluded.identity_id"),
-                name: eb.ref("excluded.name"),
-                email: eb.ref("excluded.email"),
-                plan: eb.ref("excluded.plan"),
-                // A metadata match found earlier survives until the next join re-checks it.
-                stripe_customer_id: sql`CASE WHEN excluded.stripe_customer_id IS NOT NULL
-                  THEN excluded.stripe_customer_id
-                  WHEN directory_customers.stripe_match = 'metadata' THEN directory_customers.stripe_customer_id
-                  ELSE NULL END`,
-                stripe_match: sql`CASE WHEN excluded.stripe_customer_id IS NOT NULL THEN 'meta'
-                  WHEN directory_customers.stripe_match = 'metadata' THEN 'metadata'
-                  ELSE 'none' END`,
-                seen_run: eb.ref("excluded.seen_run"),
-                synced_at: eb.ref("excluded.synced_at"),
-              })),
+              oc
+                .column("external_id")
+                .doUpdateSet((eb) => ({
+                  kind: eb.ref("excluded.kind"),
+                  identity_id: eb.ref("excluded.identity_id"),
+                  name: eb.ref("excluded.name"),
+                  email: eb.ref("excluded.email"),
+                  identity_plan: sql`excluded.identity_plan`,
+                  plan: sql.raw(plan),
+                  stripe_customer_id: sql.raw(stripeId),
+                  stripe_match: sql.raw(stripeMatch),
+                  seen_run: eb.ref("excluded.seen_run"),
+                  synced_at: eb.ref("excluded.synced_at"),
+                }))
+                .where(() => sql<SqlBool>`${differs}`),
             )
+            .execute();
+          await trx
+            .updateTable("directory_customers")
+            .set({ seen_run: runId, synced_at: now })
+            .where(
+              "external_id",
+              "in",
+              part.map((i) => i.externalId),
+            )
+            .where((eb) => eb.or([eb("seen_run", "<>", runId), eb("synced_at", "<>", now)]))
             .execute();
         }
       });
@@ -270,24 +360,38 @@ export function directoryRepo(db: Kysely<Database>) {
               })),
             )
             .onConflict((oc) =>
-              oc.column("key_id").doUpdateSet((eb) => ({
-                owner: eb.ref("excluded.owner"),
-                external_id: eb.ref("excluded.external_id"),
-                identity_id: eb.ref("excluded.identity_id"),
-                start: eb.ref("excluded.start"),
-                name: eb.ref("excluded.name"),
-                enabled: eb.ref("excluded.enabled"),
-                remaining: eb.ref("excluded.remaining"),
-                refill_interval: eb.ref("excluded.refill_interval"),
-                refill_amount: eb.ref("excluded.refill_amount"),
-                refill_day: eb.ref("excluded.refill_day"),
-                last_used_at: eb.ref("excluded.last_used_at"),
-                next_refill_at: eb.ref("excluded.next_refill_at"),
-                period_start: eb.ref("excluded.period_start"),
-                seen_run: eb.ref("excluded.seen_run"),
-                synced_at: eb.ref("excluded.synced_at"),
-              })),
+              oc
+                .column("key_id")
+                .doUpdateSet((eb) => ({
+                  owner: eb.ref("excluded.owner"),
+                  external_id: eb.ref("excluded.external_id"),
+                  identity_id: eb.ref("excluded.identity_id"),
+                  start: eb.ref("excluded.start"),
+                  name: eb.ref("excluded.name"),
+                  enabled: eb.ref("excluded.enabled"),
+                  remaining: eb.ref("excluded.remaining"),
+                  refill_interval: eb.ref("excluded.refill_interval"),
+                  refill_amount: eb.ref("excluded.refill_amount"),
+                  refill_day: eb.ref("excluded.refill_day"),
+                  last_used_at: eb.ref("excluded.last_used_at"),
+                  next_refill_at: eb.ref("excluded.next_refill_at"),
+                  period_start: eb.ref("excluded.period_start"),
+                  seen_run: eb.ref("excluded.seen_run"),
+                  synced_at: eb.ref("excluded.synced_at"),
+                }))
+                .where(keyDiffers),
             )
+            .execute();
+          // Unchanged keys only get this run's id (no index carries it).
+          await trx
+            .updateTable("directory_keys")
+            .set({ seen_run: runId, synced_at: now })
+            .where(
+              "key_id",
+              "in",
+              part.map((k) => k.keyId),
+            )
+            .where((eb) => eb.or([eb("seen_run", "<>", runId), eb("synced_at", "<>", now)]))
             .execute();
           const loose = part.filter((k) => k.externalId === null);
           if (loose.length > 0) {
@@ -303,11 +407,24 @@ export function directoryRepo(db: Kysely<Database>) {
                 })),
               )
               .onConflict((oc) =>
-                oc.column("external_id").doUpdateSet((eb) => ({
-                  name: eb.ref("excluded.name"),
-                  seen_run: eb.ref("excluded.seen_run"),
-                })),
+                oc
+                  .column("external_id")
+                  .doUpdateSet((eb) => ({
+                    name: eb.ref("excluded.name"),
+                    seen_run: eb.ref("excluded.seen_run"),
+                  }))
+                  .where(sql<SqlBool>`directory_customers.name IS NOT excluded.name`),
               )
+              .execute();
+            await trx
+              .updateTable("directory_customers")
+              .set({ seen_run: runId })
+              .where(
+                "external_id",
+                "in",
+                loose.map((k) => unassignedKeyId(k.keyId)),
+              )
+              .where("seen_run", "<>", runId)
               .execute();
           }
         }
@@ -426,17 +543,24 @@ export function directoryRepo(db: Kysely<Database>) {
             stripe_match = 'metadata'
           WHERE kind = 'customer' AND stripe_match <> 'meta' AND ${ownerCond}
             AND EXISTS (SELECT 1 FROM directory_stripe_customers s
-              WHERE s.unkey_external_id = directory_customers.external_id)`.execute(trx);
+              WHERE s.unkey_external_id = directory_customers.external_id)
+            AND (stripe_match <> 'metadata' OR stripe_customer_id IS NOT
+              (SELECT min(s.id) FROM directory_stripe_customers s
+                WHERE s.unkey_external_id = directory_customers.external_id))`.execute(trx);
         await sql`UPDATE directory_customers SET stripe_customer_id = NULL, stripe_match = 'none'
           WHERE kind = 'customer' AND stripe_match = 'metadata' AND ${ownerCond}
             AND NOT EXISTS (SELECT 1 FROM directory_stripe_customers s
               WHERE s.unkey_external_id = directory_customers.external_id)`.execute(trx);
-        await sql`UPDATE directory_customers SET
-            subscription_status = (SELECT s.subscription_status FROM directory_stripe_customers s
-              WHERE s.id = directory_customers.stripe_customer_id),
-            plan = COALESCE(plan, (SELECT s.plan FROM directory_stripe_customers s
-              WHERE s.id = directory_customers.stripe_customer_id))
-          WHERE kind = 'customer' AND ${ownerCond}`.execute(trx);
+        // Each column only where it moved: plan is in every sort index.
+        const status = sql`(SELECT s.subscription_status FROM directory_stripe_customers s
+              WHERE s.id = directory_customers.stripe_customer_id)`;
+        await sql`UPDATE directory_customers SET subscription_status = ${status}
+          WHERE kind = 'customer' AND ${ownerCond}
+            AND subscription_status IS NOT ${status}`.execute(trx);
+        const plan = sql`COALESCE(identity_plan, (SELECT s.plan FROM directory_stripe_customers s
+              WHERE s.id = directory_customers.stripe_customer_id))`;
+        await sql`UPDATE directory_customers SET plan = ${plan}
+          WHERE kind = 'customer' AND ${ownerCond} AND plan IS NOT ${plan}`.execute(trx);
         // A Stripe customer now claimed by an identity no longer needs its own row.
         await sql`DELETE FROM directory_customers WHERE kind = 'stripe_only'
           AND stripe_customer_id IN (SELECT stripe_customer_id FROM directory_customers
@@ -452,7 +576,18 @@ export function directoryRepo(db: Kysely<Database>) {
             WHERE c.kind = 'customer' AND c.stripe_customer_id = s.id)
           ON CONFLICT (external_id) DO UPDATE SET name = excluded.name, email = excluded.email,
             plan = excluded.plan, subscription_status = excluded.subscription_status,
-            seen_run = excluded.seen_run, synced_at = excluded.synced_at`.execute(trx);
+            seen_run = excluded.seen_run, synced_at = excluded.synced_at
+          WHERE directory_customers.name IS NOT excluded.name
+            OR directory_customers.email IS NOT excluded.email
+            OR directory_customers.plan IS NOT excluded.plan
+            OR directory_customers.subscription_status IS NOT excluded.subscription_status`.execute(
+          trx,
+        );
+        // Unchanged rows still count as seen by this run.
+        await sql`UPDATE directory_customers SET seen_run = ${runId}, synced_at = ${now}
+          WHERE kind = 'stripe_only' AND (seen_run <> ${runId} OR synced_at <> ${now})
+            AND EXISTS (SELECT 1 FROM directory_stripe_customers s
+              WHERE s.id = directory_customers.stripe_customer_id)`.execute(trx);
       });
     },
 
@@ -497,21 +632,22 @@ export function directoryRepo(db: Kysely<Database>) {
     async applyUsage(items: KeyUsageUpdate[]): Promise<void> {
       if (items.length === 0) return;
       await db.transaction().execute(async (trx) => {
-        for (const u of items) {
-          await trx
-            .updateTable("directory_keys")
-            .set((eb) => ({
-              spent_24h: u.spent24h,
-              spent_period: u.spentPeriod,
-              in_overage: u.inOverage ? 1 : 0,
-              // Unkey stamps lastUsedAt on keys; analytics fills it where a key lacks it.
-              last_used_at:
-                u.lastTime === null
-                  ? eb.ref("last_used_at")
-                  : sql<number>`max(coalesce(last_used_at, 0), ${u.lastTime})`,
-            }))
-            .where("key_id", "=", u.keyId)
-            .execute();
+        // One statement per chunk: the figures travel as one JSON array parameter.
+        for (const part of chunks(items, 2000)) {
+          const rows = JSON.stringify(
+            part.map((u) => [u.keyId, u.spent24h, u.spentPeriod, u.lastTime, u.inOverage ? 1 : 0]),
+          );
+          await sql`UPDATE directory_keys SET
+              spent_24h = u.spent_24h,
+              spent_period = u.spent_period,
+              in_overage = u.in_overage,
+              -- Unkey stamps lastUsedAt on keys; analytics fills it where a key lacks it.
+              last_used_at = CASE WHEN u.last_time IS NULL THEN directory_keys.last_used_at
+                ELSE max(coalesce(directory_keys.last_used_at, 0), u.last_time) END
+            FROM (SELECT value ->> 0 AS key_id, value ->> 1 AS spent_24h,
+                value ->> 2 AS spent_period, value ->> 3 AS last_time, value ->> 4 AS in_overage
+              FROM json_each(${rows})) AS u
+            WHERE directory_keys.key_id = u.key_id`.execute(trx);
         }
       });
     },
@@ -566,30 +702,34 @@ export function directoryRepo(db: Kysely<Database>) {
       return out;
     },
 
+    /**
+     * Writes derived figures in batches. An item's `changed` (column names) limits the write to
+     * those columns, so unchanged figures leave their sort indexes alone; items are grouped by
+     * the set of columns they change, one statement per group and chunk.
+     */
     async updateDerived(items: CustomerDerivedUpdate[]): Promise<void> {
       if (items.length === 0) return;
+      const groups = new Map<string, { cols: DerivedColumn[]; rows: unknown[][] }>();
+      for (const d of items) {
+        const cols = d.changed ?? derivedColumns;
+        const key = cols.join(",");
+        let g = groups.get(key);
+        if (!g) {
+          g = { cols: [...cols], rows: [] };
+          groups.set(key, g);
+        }
+        const v = derivedValues(d);
+        g.rows.push([d.id, d.syncedAt, ...g.cols.map((c) => v[c])]);
+      }
       await db.transaction().execute(async (trx) => {
-        for (const d of items) {
-          await trx
-            .updateTable("directory_customers")
-            .set({
-              key_count: d.keyCount,
-              credits_remaining: d.creditsRemaining,
-              credits_allowance: d.creditsAllowance,
-              percent_left: d.percentLeft,
-              status: d.status,
-              in_overage: d.inOverage ? 1 : 0,
-              next_refill_at: d.nextRefillAt,
-              burn_per_hour: d.burnPerHour,
-              forecast_kind: d.forecastKind,
-              forecast_exhaustion_at: d.forecastExhaustionAt,
-              last_used_at: d.lastUsedAt,
-              flags: JSON.stringify(d.flags),
-              key_terms: d.keyTerms,
-              synced_at: d.syncedAt,
-            })
-            .where("id", "=", d.id)
-            .execute();
+        for (const g of groups.values()) {
+          const sets = g.cols.map((c, i) => `${c} = u.value ->> ${i + 2}`);
+          const assign = sql.raw([...sets, "synced_at = u.value ->> 1"].join(", "));
+          for (const part of chunks(g.rows, 2000)) {
+            await sql`UPDATE directory_customers SET ${assign}
+              FROM json_each(${JSON.stringify(part)}) AS u
+              WHERE directory_customers.id = u.value ->> 0`.execute(trx);
+          }
         }
       });
     },
@@ -619,6 +759,14 @@ export function directoryRepo(db: Kysely<Database>) {
     async deleteCustomer(externalId: string): Promise<void> {
       await db.deleteFrom("directory_keys").where("owner", "=", externalId).execute();
       await db.deleteFrom("directory_customers").where("external_id", "=", externalId).execute();
+    },
+
+    /** Full sync: per-row search-index upkeep off, then one rebuild (if anything changed). */
+    pauseSearchIndex(): Promise<void> {
+      return pauseDirectoryFts(db as Kysely<unknown>);
+    },
+    async resumeSearchIndex(): Promise<boolean> {
+      return resumeDirectoryFts(db as Kysely<unknown>);
     },
 
     byExternalId(externalId: string): Promise<DirectoryCustomer | undefined> {

@@ -65,6 +65,9 @@ export interface DirectoryCustomerTable {
   name: string | null;
   email: string | null;
   plan: string | null;
+  /** The identity's own `meta.plan` (plan falls back to Stripe's when it is missing): kept so a
+   * sync can tell whether anything changed and skip rewriting unchanged rows. */
+  identity_plan: Generated<string | null>;
   stripe_customer_id: string | null;
   stripe_match: Generated<StripeMatch>;
   subscription_status: string | null;

@@ -57,6 +57,10 @@ export function createDirectoryService(
     async start(): Promise<void> {
       if (!stopped) return;
       stopped = false;
+      // A full sync pauses per-row search-index maintenance and rebuilds once at its end; a process
+      // that died mid-sync left it paused. Nothing runs in this process yet, so resume it now
+      // (one instance per store; several instances would take this under the sync lock).
+      await d.repos.directory.resumeSearchIndex();
       const last = await d.repos.syncRuns.lastOk();
       const unfinished = await d.repos.syncRuns.latestUnfinished();
       const age = last?.finished_at ? d.now() - last.finished_at : Infinity;

@@ -21,7 +21,12 @@ import {
   subscriptionRank,
 } from "../../domain/directory";
 import type { DirectoryCustomer, Repos } from "../../store/index";
-import type { CustomerDerivedUpdate, KeyInput, KeyUsageUpdate } from "../../store/directory";
+import type {
+  CustomerDerivedUpdate,
+  DerivedColumn,
+  KeyInput,
+  KeyUsageUpdate,
+} from "../../store/directory";
 import { parseCheckpoint, type SyncCheckpoint } from "../../store/sync-runs";
 import { UpstreamError } from "../../upstream/errors";
 import type { Upstream, UpstreamIdentity, UpstreamKey } from "../../upstream/index";
@@ -184,22 +189,23 @@ export async function syncUsage(
 const same = (a: number | null, b: number | null) =>
   a === null || b === null ? a === b : Number(a) === Number(b);
 
-function derivedChanged(c: DirectoryCustomer, u: CustomerDerivedUpdate): boolean {
-  return !(
-    same(c.key_count, u.keyCount) &&
-    same(c.credits_remaining, u.creditsRemaining) &&
-    same(c.credits_allowance, u.creditsAllowance) &&
-    same(c.percent_left, u.percentLeft) &&
-    c.status === u.status &&
-    Number(c.in_overage) === (u.inOverage ? 1 : 0) &&
-    same(c.next_refill_at, u.nextRefillAt) &&
-    same(c.burn_per_hour, u.burnPerHour) &&
-    c.forecast_kind === u.forecastKind &&
-    same(c.forecast_exhaustion_at, u.forecastExhaustionAt) &&
-    same(c.last_used_at, u.lastUsedAt) &&
-    c.flags === JSON.stringify(u.flags) &&
-    c.key_terms === u.keyTerms
-  );
+/** The derived columns whose value moved (none: the row is left alone). */
+function derivedChanges(c: DirectoryCustomer, u: CustomerDerivedUpdate): DerivedColumn[] {
+  const out: DerivedColumn[] = [];
+  if (!same(c.key_count, u.keyCount)) out.push("key_count");
+  if (!same(c.credits_remaining, u.creditsRemaining)) out.push("credits_remaining");
+  if (!same(c.credits_allowance, u.creditsAllowance)) out.push("credits_allowance");
+  if (!same(c.percent_left, u.percentLeft)) out.push("percent_left");
+  if (c.status !== u.status) out.push("status");
+  if (Number(c.in_overage) !== (u.inOverage ? 1 : 0)) out.push("in_overage");
+  if (!same(c.next_refill_at, u.nextRefillAt)) out.push("next_refill_at");
+  if (!same(c.burn_per_hour, u.burnPerHour)) out.push("burn_per_hour");
+  if (c.forecast_kind !== u.forecastKind) out.push("forecast_kind");
+  if (!same(c.forecast_exhaustion_at, u.forecastExhaustionAt)) out.push("forecast_exhaustion_at");
+  if (!same(c.last_used_at, u.lastUsedAt)) out.push("last_used_at");
+  if (c.flags !== JSON.stringify(u.flags)) out.push("flags");
+  if (c.key_terms !== u.keyTerms) out.push("key_terms");
+  return out;
 }
 
 /** Recomputes the derived figures of every directory row (or one owner's) from its keys. */
@@ -246,15 +252,20 @@ export async function deriveAll(d: SyncDeps, owner?: string): Promise<number> {
         syncedAt: now,
       };
     });
-    // Rewriting an unchanged row still rewrites its sort indexes: at 100k customers that is
-    // most of a sync's time, so only rows whose figures moved are written.
+    // Rewriting an unchanged column still rewrites every index carrying it: only rows whose
+    // figures moved are written, and only the columns that moved.
     const byId = new Map(batch.map((c) => [c.id, c]));
-    await d.repos.directory.updateDerived(
-      updates.filter((u) => {
-        const c = byId.get(u.id);
-        return !c || derivedChanged(c, u);
-      }),
-    );
+    const changed: CustomerDerivedUpdate[] = [];
+    for (const u of updates) {
+      const c = byId.get(u.id);
+      if (!c) {
+        changed.push(u);
+        continue;
+      }
+      const cols = derivedChanges(c, u);
+      if (cols.length > 0) changed.push({ ...u, changed: cols });
+    }
+    await d.repos.directory.updateDerived(changed);
     n += batch.length;
     after = batch.at(-1)?.id ?? after;
   }
@@ -381,14 +392,21 @@ export async function runFullSync(d: SyncDeps, opts: SyncOptions = {}): Promise<
   };
 
   try {
-    for (const phase of SYNC_PHASES) {
-      if (checkpoint.completed.includes(phase)) continue;
-      done = 0;
-      await progress(phase);
-      await phases[phase]();
-      checkpoint.completed.push(phase);
-      delete checkpoint.cursors[phase];
-      await progress(phase);
+    // A full sync rewrites many rows: the search index is rebuilt once at the end instead of
+    // row by row (rows a customer refresh writes meanwhile are picked up by that rebuild).
+    await repos.directory.pauseSearchIndex();
+    try {
+      for (const phase of SYNC_PHASES) {
+        if (checkpoint.completed.includes(phase)) continue;
+        done = 0;
+        await progress(phase);
+        await phases[phase]();
+        checkpoint.completed.push(phase);
+        delete checkpoint.cursors[phase];
+        await progress(phase);
+      }
+    } finally {
+      await repos.directory.resumeSearchIndex();
     }
     await repos.syncRuns.finish(runId, {
       status: "ok",

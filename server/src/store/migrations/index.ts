@@ -5,7 +5,7 @@
 import type { Kysely } from "kysely";
 import type { Migration } from "kysely/migration";
 import { sql } from "kysely";
-import { createDirectoryFts } from "../directory-fts";
+import { createDirectoryFts, pausableDirectoryFts } from "../directory-fts";
 
 export const migrations: Record<string, Migration> = {
   "0001_staff_sessions_audit": {
@@ -282,6 +282,42 @@ export const migrations: Record<string, Migration> = {
         .on("directory_customers")
         .columns(["status", "in_overage", "plan"])
         .execute();
+    },
+  },
+  "0005_directory_sort_plan": {
+    async up(db: Kysely<unknown>) {
+      // The identity's own plan, apart from the effective one (which falls back to the Stripe
+      // customer's): the sync can then compute the effective plan once and write it only when
+      // it moved, instead of resetting and re-filling it (and every index carrying it) each run.
+      await db.schema
+        .alterTable("directory_customers")
+        .addColumn("identity_plan", "text")
+        .execute();
+      await sql`UPDATE directory_customers SET identity_plan = plan WHERE kind = 'customer'`.execute(
+        db,
+      );
+      // Sort indexes that carry every filter column (plan too): a filtered, sorted page is an
+      // index-only walk. Safe now that sync writes a row's plan only when it changed.
+      for (const col of [
+        "name",
+        "credits_remaining",
+        "percent_left",
+        "forecast_exhaustion_at",
+        "next_refill_at",
+        "last_used_at",
+      ]) {
+        for (const dir of ["asc", "desc"] as const) {
+          await db.schema.dropIndex(`directory_customers_sort_${col}_${dir}`).ifExists().execute();
+          const tail =
+            col === "name" ? "external_id, plan, status, in_overage" : "plan, status, in_overage";
+          await db.schema
+            .createIndex(`directory_customers_sort_${col}_${dir}`)
+            .on("directory_customers")
+            .expression(sql.raw(`(${col} IS NULL), ${col} ${dir.toUpperCase()}, ${tail}`))
+            .execute();
+        }
+      }
+      await pausableDirectoryFts(db);
     },
   },
 };
