@@ -36,7 +36,14 @@ import {
   type Row,
   type Summary,
 } from "./stats";
-import { bulkInsertUnkeyWorld, createStripeCustomers } from "./world-generator";
+import { forgetDirectorySnapshot } from "../src/services/finance/directory-snapshot";
+import { forgetFinanceLedger } from "../src/services/finance/summary";
+import {
+  bulkInsertUnkeyWorld,
+  bulkInsertUsageRollups,
+  createStripeCustomers,
+  type UsageHistoryStats,
+} from "./world-generator";
 
 const section = "Large world";
 const session: SessionInfo = {
@@ -45,11 +52,11 @@ const session: SessionInfo = {
   staff: { id: "bench", email: "support@example.com", name: "Bench", role: "support" },
 };
 
-function callerFor(deps: AppDeps) {
+function callerFor(deps: AppDeps, as: SessionInfo = session) {
   return createCaller(
     createContextInner({
       deps,
-      session,
+      session: as,
       csrf: { header: null, cookie: null },
       ip: "127.0.0.1",
       cookies: recordingCookies().jar,
@@ -119,12 +126,20 @@ export async function benchLargeWorld(opts: {
       { customers: opts.customers, keys: opts.keys, now: sandbox.clock.now() },
       (i) => stripe.ids[i] ?? null,
     );
+    // Verification history for the finance figure: per-day rollup rows, see the generator.
+    const usage = bulkInsertUsageRollups(sandbox.db, sandbox.clock.now());
     const genPeak = rssGen.stop();
     rows.push({
       section,
       metric: "generator: Unkey identities + keys + pools (bulk SQL)",
       value: fmtMs(unkey.unkeyMs),
       note: `${fmtInt(unkey.identities)} identities, ${fmtInt(unkey.keys)} keys, ${fmtInt(unkey.ratelimits)} pools; ${fmtInt(((unkey.identities + unkey.keys + unkey.ratelimits) / unkey.unkeyMs) * 1000)} rows/s`,
+    });
+    rows.push({
+      section,
+      metric: "generator: usage history (per-day rollup rows, bulk SQL)",
+      value: fmtMs(usage.ms),
+      note: `${fmtInt(usage.rows)} rows = ${fmtInt(usage.verifications)} verifications, ${new Date(usage.fromMs).toISOString().slice(0, 10)} to ${new Date(usage.toMs).toISOString().slice(0, 10)}; each key active 1 day in 4, 1–400 VALID (1 credit each), every 3rd active day + RATE_LIMITED; no raw events`,
     });
     rows.push({
       section,
@@ -181,6 +196,7 @@ export async function benchLargeWorld(opts: {
 
     // ---- directory read model (owned elsewhere): probe, measure what exists
     rows.push(...(await benchDirectory(sandbox, test.deps, opts, naivePage, naiveFull)));
+    rows.push(...(await benchFinance(sandbox, test.deps, opts, usage)));
     return rows;
   } finally {
     await test.close();
@@ -342,4 +358,71 @@ async function benchDirectory(
     });
   }
   return rows;
+}
+
+/**
+ * finance.summary for the current month over the large world (after the directory sync), through
+ * tRPC as a finance user. Cold: analytics cache, directory snapshot and ledger sums forgotten
+ * before each call (Stripe meter summaries stay cached after the first call, as in `charts`).
+ * Warm: the same call again with every cache as the previous call left it.
+ */
+async function benchFinance(
+  sandbox: Sandbox,
+  deps: AppDeps,
+  opts: { customers: number },
+  usage: UsageHistoryStats,
+): Promise<Row[]> {
+  const directoryRows = await deps.repos.directory.count({});
+  if (directoryRows === 0) {
+    return [
+      {
+        section,
+        metric: "finance.summary (month)",
+        value: "not measured",
+        note: "TODO: the directory did not sync",
+      },
+    ];
+  }
+  sandbox.unkey.resetQuota();
+  const caller = callerFor(deps, {
+    id: "bench-finance",
+    csrfToken: "bench",
+    staff: { id: "bench-finance", email: "finance@example.com", name: "Bench", role: "finance" },
+  });
+  const month = new Date(sandbox.clock.now()).toISOString().slice(0, 7);
+  const COLD = 5;
+  const WARM = 20;
+  const cold: number[] = [];
+  let customers = 0;
+  for (let i = 0; i < COLD; i++) {
+    deps.analytics.invalidate();
+    forgetDirectorySnapshot(deps);
+    forgetFinanceLedger(deps);
+    const r = await timed(() => caller.finance.summary({ month }));
+    cold.push(r.ms);
+    const v = r.value as unknown as { customers?: unknown[]; rows?: unknown[] };
+    customers = (v.customers ?? v.rows ?? []).length;
+  }
+  const warm: number[] = [];
+  for (let i = 0; i < WARM; i++)
+    warm.push((await timed(() => caller.finance.summary({ month }))).ms);
+  const c = summarize(cold);
+  const w = summarize(warm);
+  const what = `${fmtInt(opts.customers)} customers, ${fmtInt(directoryRows)} directory rows, ${fmtInt(usage.rows)} per-day rollup rows`;
+  return [
+    {
+      section,
+      metric: `finance.summary (month ${month}), cold caches: p50 / p95`,
+      value: p5095(c),
+      target: "p95 ≤ 500 ms",
+      note: `n = ${COLD}, first call ${fmtMs(cold[0] ?? Number.NaN)} (Stripe cold too); analytics cache, directory snapshot and ledger sums forgotten each call; ${what}${customers ? `; ${fmtInt(customers)} rows returned` : ""}`,
+    },
+    {
+      section,
+      metric: `finance.summary (month ${month}), warm caches: p50 / p95`,
+      value: p5095(w),
+      target: "p95 ≤ 500 ms",
+      note: `n = ${WARM}, right after the cold calls`,
+    },
+  ];
 }

@@ -2,12 +2,12 @@
  * `pnpm bench`: prints numbers, asserts nothing. Loopback only, every loop bounded.
  *
  *   pnpm bench                         all sections, then rewrite docs/benchmarks.md
- *   pnpm bench --only page,bundle      some sections (page | bundle | world)
+ *   pnpm bench --only page,bundle      some sections (page | bundle | charts | render | world)
  *   pnpm bench --customers 20000 --keys 60000   a smaller large world
  *   pnpm bench --stripe-customers 5000          how many of them also exist in Stripe
  *   pnpm bench --no-write              print only
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -15,6 +15,7 @@ import { benchBundle } from "./bundle";
 import { benchCharts } from "./charts";
 import { benchCustomerPage } from "./customer-page";
 import { benchLargeWorld } from "./large-world";
+import { benchRender } from "./render";
 import { machine, type Machine, type Row } from "./stats";
 
 const { values } = parseArgs({
@@ -32,7 +33,7 @@ const { values } = parseArgs({
 });
 
 const sections = new Set(
-  (values.only ?? "page,bundle,charts,world").split(",").map((s) => s.trim()),
+  (values.only ?? "page,bundle,charts,render,world").split(",").map((s) => s.trim()),
 );
 const docsPath = resolve(fileURLToPath(new URL("../../docs/benchmarks.md", import.meta.url)));
 
@@ -72,7 +73,7 @@ ${table}
 
 \`\`\`sh
 pnpm bench                                   # everything; rewrites this file
-pnpm bench --only page,bundle                # sections: page | bundle | world
+pnpm bench --only page,bundle                # sections: page | bundle | charts | render | world
 pnpm bench --only world --customers 20000 --keys 60000   # a smaller large world
 pnpm bench --only world --stripe-customers 5000          # of which this many in Stripe
 pnpm bench --no-write                        # print only
@@ -89,6 +90,13 @@ figures are for reading. What each section does:
   billing cache. "Round trips" = time ÷ 50 ms: the depth of dependent upstream calls.
 - **Client bundle**: \`vite build\` of the client into a scratch folder; the gzip (level 9) sizes of
   the JS that \`index.html\` loads eagerly (module scripts and \`modulepreload\` links).
+- **Chart render**: \`server/bench/render.ts\`. The client built into a scratch folder, the console
+  started as a child process in sandbox mode, headless Chromium (Playwright) signed in as finance
+  on \`/customers/<heaviest>?range=90d\` (daily, as the UI asks) and \`…&bucket=hour\` (2,160
+  hourly buckets). "Data received → chart painted" = from the \`responseEnd\` of the tRPC request
+  carrying \`usage.timeseries\` to one frame after the first chart shape appears in the
+  "Verifications by outcome" box (MutationObserver, then requestAnimationFrame + a macrotask), on
+  the page's own clock. The in-place row switches a loaded daily page to hourly by URL.
 - **Large world**: identities and keys bulk-inserted straight into the Unkey emulator's tables
   (\`server/bench/large-world.ts\`), then the naive way of building a sorted, filtered directory
   (ask Unkey for every identity and its keys), measured on a bounded sample and extrapolated.
@@ -98,6 +106,9 @@ figures are for reading. What each section does:
   stored object of that type, so listing 100k Stripe customers is quadratic and would measure the
   emulator, not the console. Sync and RSS figures come from one process that also hosts both
   emulators and their in-memory SQLite world, so they are upper bounds for the console alone.
+  For \`finance.summary\`, per-day rollup rows (\`unkey_verifications_per_day\`, the only table
+  the month question reads) are bulk-inserted for every bench key from the first day of the
+  previous month to today (see \`bulkInsertUsageRollups\`); no raw events.
 `;
 }
 
@@ -124,6 +135,7 @@ async function main() {
   await run("page", () => benchCustomerPage({ iterations: Number(values.iterations) }));
   await run("bundle", () => benchBundle());
   await run("charts", () => benchCharts({ iterations: Number(values.iterations) }));
+  await run("render", () => benchRender({ iterations: Math.min(10, Number(values.iterations)) }));
   await run("world", () =>
     benchLargeWorld({
       customers: Number(values.customers),
@@ -133,7 +145,11 @@ async function main() {
   );
   if (!values["no-write"]) {
     const argv = process.argv.slice(2).join(" ");
-    writeFileSync(docsPath, markdown(m, rows, `pnpm bench${argv ? ` ${argv}` : ""}`));
+    // Hand-written notes after the generated part (from "## Charts and finance" on) are kept.
+    const old = existsSync(docsPath) ? readFileSync(docsPath, "utf8") : "";
+    const at = old.indexOf("\n## Charts and finance");
+    const tail = at >= 0 ? old.slice(at) : "";
+    writeFileSync(docsPath, markdown(m, rows, `pnpm bench${argv ? ` ${argv}` : ""}`) + tail);
     console.log(`\nwrote ${docsPath}`);
   }
 }

@@ -139,3 +139,59 @@ export async function createStripeCustomers(
   }
   return { ids, ms: performance.now() - t };
 }
+
+export interface UsageHistoryStats {
+  rows: number;
+  verifications: number;
+  fromMs: number;
+  toMs: number;
+  ms: number;
+}
+
+/**
+ * Per-day usage for every bench key, written straight into the emulator's per-day rollup
+ * (`unkey_verifications_per_day`, what `key_verifications_per_day_v1` reads), from the first day
+ * of the previous month up to today (UTC): the finance page's month question reads only this
+ * rollup (both its period and the previous one), so no raw events and no per-month rows are
+ * written. Each key is active on one day in four (staggered by key), with a deterministic
+ * 1–400 VALID verifications of 1 credit each that day; every third active day also has a
+ * RATE_LIMITED row (a tenth of the VALID count, 0 credits). Tags `[]`, key space of the bench api.
+ */
+export function bulkInsertUsageRollups(db: Database.Database, now: number): UsageHistoryStats {
+  const t = performance.now();
+  const DAY = 86_400_000;
+  const d = new Date(now);
+  const fromMs = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1);
+  const toMs = Math.floor(now / DAY) * DAY; // today included
+  const keys = db
+    .prepare(
+      `SELECT k.id AS keyId, i.external_id AS ext, a.keyspace_id AS ks, k.seq AS seq FROM unkey_keys k
+       JOIN unkey_identities i ON i.id = k.identity_id JOIN unkey_apis a ON a.id = k.api_id
+       WHERE k.id LIKE 'key_bench%'`,
+    )
+    .all() as { keyId: string; ext: string; ks: string; seq: number }[];
+  const ins = db.prepare(
+    `INSERT INTO unkey_verifications_per_day (time, key_space_id, key_id, external_id, outcome, tags, count, spent_credits)
+     VALUES (?, ?, ?, ?, ?, '[]', ?, ?)`,
+  );
+  let rows = 0;
+  let verifications = 0;
+  db.transaction(() => {
+    for (let day = fromMs, di = 0; day <= toMs; day += DAY, di++) {
+      for (const k of keys) {
+        if ((k.seq + di) % 4 !== 0) continue;
+        const valid = 1 + ((k.seq * 7919 + di * 104_729) % 400);
+        ins.run(day, k.ks, k.keyId, k.ext, "VALID", valid, valid);
+        rows++;
+        verifications += valid;
+        if ((k.seq + di) % 12 === 0) {
+          const limited = Math.max(1, Math.floor(valid / 10));
+          ins.run(day, k.ks, k.keyId, k.ext, "RATE_LIMITED", limited, 0);
+          rows++;
+          verifications += limited;
+        }
+      }
+    }
+  })();
+  return { rows, verifications, fromMs, toMs, ms: performance.now() - t };
+}

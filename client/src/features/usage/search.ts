@@ -24,6 +24,8 @@ export const usageSearchShape = {
   from: z.catch(z.optional(z.string().check(z.regex(DATE_RE))), undefined),
   to: z.catch(z.optional(z.string().check(z.regex(DATE_RE))), undefined),
   key: z.catch(z.optional(z.string().check(z.minLength(1), z.maxLength(200))), undefined),
+  /** Optional bucket override (e.g. `?range=90d&bucket=hour`); no control sets it, links may. */
+  bucket: z.catch(z.optional(z.enum(["hour", "day"])), undefined),
 };
 export const usageSearchSchema = z.object(usageSearchShape);
 export type UsageSearch = z.infer<typeof usageSearchSchema>;
@@ -72,6 +74,7 @@ export type TimeseriesRequest = {
   from?: string;
   to?: string;
   keyId?: string;
+  bucket?: "hour" | "day";
 };
 
 /** What to ask the server for, or the validation error to show instead of asking. */
@@ -81,11 +84,13 @@ export function timeseriesRequest(
 ): { ok: true; request: TimeseriesRequest } | { ok: false; field: "from" | "to"; message: string } {
   const range = search.range ?? DEFAULT_RANGE;
   const keyId = search.key;
-  if (range !== "custom") return { ok: true, request: { range, ...(keyId ? { keyId } : {}) } };
+  const bucket = search.bucket ? { bucket: search.bucket } : {};
+  if (range !== "custom")
+    return { ok: true, request: { range, ...(keyId ? { keyId } : {}), ...bucket } };
   const check = checkCustomRange(search.from, search.to, now);
   if (!check.ok) return check;
   return {
     ok: true,
-    request: { range, from: check.from, to: check.to, ...(keyId ? { keyId } : {}) },
+    request: { range, from: check.from, to: check.to, ...(keyId ? { keyId } : {}), ...bucket },
   };
 }
