@@ -8,6 +8,7 @@ import { BURN_WINDOW_MS, deriveCustomer } from "../domain/directory";
 import { balanceAfterRefill, nextRefillAt } from "../domain/refill";
 import type { AppDeps } from "../context";
 import type { Pool, UpstreamIdentity, UpstreamKey } from "../upstream/index";
+import { isoOrNull } from "../domain/time";
 
 const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v : null);
 
@@ -134,8 +135,6 @@ export function poolsOf(
   }
   return out;
 }
-
-const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export async function customerById(deps: AppDeps, externalId: string) {
   // Upstream reads are independent: run them in parallel, with the read model's usage figures.

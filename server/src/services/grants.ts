@@ -30,8 +30,7 @@ import {
   type RunContext,
 } from "./operations/executor";
 import type { GrantCreateInput, GrantPreviewInput, OperationView } from "./operations/schema";
-
-const iso = (ms: number) => new Date(ms).toISOString();
+import { isoFromMs } from "../domain/time";
 
 /**
  * The customer's main key: the oldest enabled key with a credit limit (the one a grant tops up
@@ -108,7 +107,7 @@ export async function previewGrant(deps: AppDeps, role: Role, input: GrantPrevie
           interval: refill.interval,
           amount: refill.amount,
           refillDay: refill.refillDay,
-          nextRefillAt: iso(next!),
+          nextRefillAt: isoFromMs(next!),
           balanceAtRefill: atRefill!,
           grantedCreditsLostAtRefill: lostAtRefill,
         }

@@ -34,8 +34,7 @@ import {
   type RunContext,
 } from "./operations/executor";
 import type { OperationView, PlanChangeInput } from "./operations/schema";
-
-const iso = (ms: number) => new Date(ms).toISOString();
+import { isoFromMs } from "../domain/time";
 
 export interface PlanChangePreviewInput {
   externalId: string;
@@ -298,7 +297,7 @@ export async function previewPlanChange(deps: AppDeps, input: PlanChangePreviewI
       creditsAfter: t.credits?.remaining ?? null,
       refillBefore,
       refillAfter: t.credits?.refill ?? null,
-      nextRefillAfter: t.credits ? iso(nextRefillAt(t.credits.refill, now)) : null,
+      nextRefillAfter: t.credits ? isoFromMs(nextRefillAt(t.credits.refill, now)) : null,
     };
   });
   const unlimited = out.filter((k) => k.unlimited).length;

@@ -32,6 +32,15 @@ const toPools = (r: RawRatelimit[] | undefined): Pool[] =>
     autoApply: x.autoApply,
   }));
 
+/** The inverse of `toPools`, for writes. */
+const toRawPools = (pools: Pool[]): RawRatelimit[] =>
+  pools.map((r) => ({
+    name: r.name,
+    limit: r.limit,
+    duration: r.durationMs,
+    autoApply: r.autoApply,
+  }));
+
 const toCredits = (c: RawCredits | undefined): Credits | null =>
   c
     ? {
@@ -281,16 +290,7 @@ export function createUnkeyClient(opts: UnkeyClientOptions) {
         sdk.keys.updateKey({
           keyId: p.keyId,
           ...(p.credits ? { credits: p.credits } : {}),
-          ...(p.ratelimits
-            ? {
-                ratelimits: p.ratelimits.map((r) => ({
-                  name: r.name,
-                  limit: r.limit,
-                  duration: r.durationMs,
-                  autoApply: r.autoApply,
-                })),
-              }
-            : {}),
+          ...(p.ratelimits ? { ratelimits: toRawPools(p.ratelimits) } : {}),
           ...(p.meta ? { meta: p.meta } : {}),
         }),
       );
@@ -306,16 +306,7 @@ export function createUnkeyClient(opts: UnkeyClientOptions) {
         sdk.identities.updateIdentity({
           identity: p.externalId,
           ...(p.meta ? { meta: p.meta } : {}),
-          ...(p.ratelimits
-            ? {
-                ratelimits: p.ratelimits.map((r) => ({
-                  name: r.name,
-                  limit: r.limit,
-                  duration: r.durationMs,
-                  autoApply: r.autoApply,
-                })),
-              }
-            : {}),
+          ...(p.ratelimits ? { ratelimits: toRawPools(p.ratelimits) } : {}),
         }),
       );
     },

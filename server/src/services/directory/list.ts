@@ -3,6 +3,7 @@ import type { AppDeps } from "../../context";
 import type { DirectorySort } from "../../domain/directory";
 import type { DirectoryCustomer, DirectorySortColumn } from "../../store/index";
 import type { DirectoryListInput, DirectoryRow } from "./schema";
+import { isoOrNull } from "../../domain/time";
 
 const sortColumn: Record<DirectorySort, DirectorySortColumn> = {
   name: "name",
@@ -13,7 +14,6 @@ const sortColumn: Record<DirectorySort, DirectorySortColumn> = {
   last_used: "last_used_at",
 };
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 const numOrNull = (v: number | null) => (v === null ? null : Number(v));
 
 const statuses = new Set(["healthy", "low", "exhausted", "unlimited", "no_keys"]);
@@ -37,10 +37,10 @@ export function toDirectoryRow(c: DirectoryCustomer): DirectoryRow {
     percentLeft: numOrNull(c.percent_left),
     status: (statuses.has(c.status) ? c.status : "no_keys") as DirectoryRow["status"],
     inOverage: Number(c.in_overage) === 1,
-    nextRefillAt: iso(c.next_refill_at),
+    nextRefillAt: isoOrNull(c.next_refill_at),
     burnPerHour: numOrNull(c.burn_per_hour),
-    forecastExhaustionAt: iso(c.forecast_exhaustion_at),
-    lastUsedAt: iso(c.last_used_at),
+    forecastExhaustionAt: isoOrNull(c.forecast_exhaustion_at),
+    lastUsedAt: isoOrNull(c.last_used_at),
     flags,
   };
 }

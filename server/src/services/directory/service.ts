@@ -10,6 +10,7 @@ import {
   type SyncOptions,
   type SyncResult,
 } from "./sync";
+import { isoOrNull } from "../../domain/time";
 
 export interface DirectoryStatus {
   lastSyncedAt: string | null;
@@ -18,9 +19,6 @@ export interface DirectoryStatus {
   running: null | { phase: string; done: number; total: number | null; startedAt: string };
   intervalMinutes: number;
 }
-
-const iso = (ms: number | null | undefined) =>
-  ms === null || ms === undefined ? null : new Date(ms).toISOString();
 
 export function createDirectoryService(
   d: SyncDeps,
@@ -104,7 +102,7 @@ export function createDirectoryService(
         running ? d.repos.syncRuns.latestUnfinished() : Promise.resolve(undefined),
       ]);
       return {
-        lastSyncedAt: iso(lastOk?.finished_at),
+        lastSyncedAt: isoOrNull(lastOk?.finished_at),
         lastResult: lastFinished ? (lastFinished.status === "ok" ? "ok" : "failed") : null,
         lastError: lastFinished?.status === "failed" ? lastFinished.error : null,
         running:

@@ -5,6 +5,7 @@
  */
 import type { AppDeps } from "../../context";
 import { directorySnapshot } from "./directory-snapshot";
+import { isoOrNull } from "../../domain/time";
 
 export interface AtRiskCustomer {
   externalId: string;
@@ -16,8 +17,6 @@ export interface AtRiskCustomer {
   forecastAt: string | null;
   nextRefillAt: string | null;
 }
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export async function financeAtRisk(
   deps: AppDeps,
@@ -35,8 +34,8 @@ export async function financeAtRisk(
     status,
     creditsRemaining: d.credits_remaining,
     burnPerHour: d.burn_per_hour,
-    forecastAt: iso(d.forecast_exhaustion_at),
-    nextRefillAt: iso(d.next_refill_at),
+    forecastAt: isoOrNull(d.forecast_exhaustion_at),
+    nextRefillAt: isoOrNull(d.next_refill_at),
   });
   const exhausted = rows
     .filter((d) => d.status === "exhausted")
@@ -53,5 +52,5 @@ export async function financeAtRisk(
     .slice(0, limit)
     .map((d) => view(d, "runs_out"));
   const synced = rows.reduce((m, d) => Math.max(m, d.synced_at), 0);
-  return { exhausted, nearExhaustion: near, syncedAt: synced > 0 ? iso(synced) : null };
+  return { exhausted, nearExhaustion: near, syncedAt: synced > 0 ? isoOrNull(synced) : null };
 }

@@ -13,14 +13,13 @@ import type {
   Role,
 } from "../../store/index";
 import type { OperationView } from "./schema";
+import { isoFromMs } from "../../domain/time";
 
 export interface Actor {
   id: string;
   email: string;
   role: Role;
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function parseJson(text: string | null): Record<string, unknown> {
   if (!text) return {};
@@ -54,8 +53,8 @@ export function toView(row: OperationRow): OperationView {
           reason: typeof approval.reason === "string" ? approval.reason : null,
         }
       : null,
-    createdAt: iso(Number(row.created_at)),
-    updatedAt: iso(Number(row.updated_at)),
+    createdAt: isoFromMs(Number(row.created_at)),
+    updatedAt: isoFromMs(Number(row.updated_at)),
     version: Number(row.version),
   };
 }

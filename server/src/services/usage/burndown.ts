@@ -15,6 +15,7 @@ import { nextRefillAt, previousRefillAt } from "../../domain/refill";
 import { usageLedger } from "./ledger";
 import { num, staleness, type Staleness } from "./stale";
 import { SERIES_TTL_MS } from "./timeseries";
+import { isoFromMs } from "../../domain/time";
 
 const TRAILING_MS = 30 * DAY_MS;
 const PROJECTION_MS = 7 * DAY_MS;
@@ -38,8 +39,7 @@ export interface Burndown {
   stale: Staleness;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const points = (ps: BalancePoint[]) => ps.map((p) => ({ t: iso(p.t), balance: p.balance }));
+const points = (ps: BalancePoint[]) => ps.map((p) => ({ t: isoFromMs(p.t), balance: p.balance }));
 
 export async function usageBurndown(
   deps: AppDeps,
@@ -54,8 +54,8 @@ export async function usageBurndown(
   }
   const empty = (kind: "unlimited" | "no_keys"): Burndown => ({
     kind,
-    from: iso(now),
-    to: iso(now),
+    from: isoFromMs(now),
+    to: isoFromMs(now),
     bucketMs: 0,
     nextRefillAt: null,
     remaining: null,
@@ -113,19 +113,19 @@ export async function usageBurndown(
   });
   const forecast: Burndown["forecast"] =
     f.kind === "runs_out"
-      ? { kind: "runs_out", at: iso(f.at) }
+      ? { kind: "runs_out", at: isoFromMs(f.at) }
       : f.kind === "lasts_until_refill"
-        ? { kind: "lasts_until_refill", at: iso(f.refillAt) }
+        ? { kind: "lasts_until_refill", at: isoFromMs(f.refillAt) }
         : { kind: f.kind };
   const ledger = usageLedger(deps);
   const markers = ledger ? await ledger.markers({ externalId, keyId, from, to: end }) : [];
 
   return {
     kind: refilling ? "refill_period" : "trailing",
-    from: iso(from),
-    to: iso(end),
+    from: isoFromMs(from),
+    to: isoFromMs(end),
     bucketMs: size.ms,
-    nextRefillAt: refilling ? iso(end) : null,
+    nextRefillAt: refilling ? isoFromMs(end) : null,
     remaining,
     burnPerHour: Math.round(burnPerHour * 1000) / 1000,
     actual: points(reconstructBalance({ remaining, from, size: size.ms, spent, now })),
@@ -133,7 +133,7 @@ export async function usageBurndown(
     forecast,
     markers: markers
       .sort((a, b) => a.t - b.t)
-      .map((m) => ({ t: iso(m.t), kind: m.kind, label: m.label })),
+      .map((m) => ({ t: isoFromMs(m.t), kind: m.kind, label: m.label })),
     stale: staleness([res]),
   };
 }
