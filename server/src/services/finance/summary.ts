@@ -6,7 +6,7 @@
  * Sources, fetched in parallel:
  * - ONE grouped analytics question (`GROUP BY external_id`, both periods as conditional
  *   aggregates, paged by 20k customers) through the gateway (budget + cache). For periods bounded
- *   by UTC midnights (every month) it reads the per-day rollup (usage-query.ts), ~100× fewer rows
+ *   by UTC midnights (every month) it reads the per-day rollup (analytics/finance-daily-query.ts), ~100× fewer rows
  *   than raw events; a period that has ended is cached for a day (it does not change), a running
  *   one for 5 minutes.
  * - the directory read model (plans, names, Stripe links, subscriptions), snapshotted;
@@ -34,7 +34,7 @@ import { change, lineAmountCents, prorateCents, type Change } from "../../domain
 import { num, staleness, type Staleness } from "../usage/stale";
 import { directorySnapshot } from "./directory-snapshot";
 import { MAX_CANDIDATES, overageUnits, type OverageResult } from "./overage";
-import { financeUsageDailyQuery, isDayAligned } from "./usage-query";
+import { financeUsageDailyQuery, isDayAligned } from "../../analytics/finance-daily-query";
 import { billableGrantUnits } from "../../store/operations-read";
 
 const AVG_MONTH_S = 2_629_746;

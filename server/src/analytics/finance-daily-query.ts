@@ -7,7 +7,7 @@
  * `time` is a Date, so bounds are `toDate('YYYY-MM-DD')` literals (a bare number would compare as
  * days). Periods that do not start and end at midnight keep the raw-table query.
  */
-import { alias, chSql, column, int, join, str, table, type SqlFragment } from "../../analytics/sql";
+import { alias, chSql, column, int, join, str, table, type SqlFragment } from "./sql";
 
 const DAY_MS = 86_400_000;
 
