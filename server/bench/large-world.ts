@@ -36,7 +36,6 @@ import {
   type Row,
   type Summary,
 } from "./stats";
-import { forgetDirectorySnapshot } from "../src/services/finance/directory-snapshot";
 import { forgetFinanceLedger } from "../src/services/finance/summary";
 import {
   bulkInsertUnkeyWorld,
@@ -396,7 +395,6 @@ async function benchFinance(
   let customers = 0;
   for (let i = 0; i < COLD; i++) {
     deps.analytics.invalidate();
-    forgetDirectorySnapshot(deps);
     forgetFinanceLedger(deps);
     const r = await timed(() => caller.finance.summary({ month }));
     cold.push(r.ms);

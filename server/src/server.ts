@@ -10,6 +10,7 @@ import type { Config, UpstreamConfig } from "./env";
 import { createLogger } from "./logger";
 import { loadPlanCatalog } from "./plans/catalog";
 import { attachDirectory } from "./services/directory/index";
+import { startUsageRefresh } from "./services/finance/usage-periods";
 import { resumePending } from "./services/operations/index";
 import { ensureSandboxStaff } from "./services/staff";
 import { openStore, repos as makeRepos } from "./store/index";
@@ -88,6 +89,9 @@ export async function startConsole(
     // The directory syncs on a schedule; closing interrupts a running sync (it resumes later).
     await deps.directory.start();
     closers.push(() => deps.directory.stop());
+    // The finance read model follows the directory: current and previous month, in the background.
+    const stopUsageRefresh = startUsageRefresh(deps, config.directory.syncIntervalMs);
+    closers.push(stopUsageRefresh);
     return {
       url: address,
       deps,

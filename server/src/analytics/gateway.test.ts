@@ -34,6 +34,18 @@ const q = (key: string, priority: "background" | "interactive" = "background", t
 });
 
 describe("analytics gateway", () => {
+  it("keeps nothing for a caller that stores results itself, but still counts the query", async () => {
+    const t = setup(10, 3);
+    const once = { ...q("big", "interactive", HOUR), remember: false };
+    expect((await t.gw.query(once)).source).toBe("fresh");
+    expect((await t.gw.query(once)).source).toBe("fresh");
+    expect(t.sent).toHaveLength(2);
+    expect(t.gw.usage().used).toBe(2);
+    // With the budget spent there is no earlier copy to fall back on.
+    for (let i = 0; i < 8; i++) await t.gw.query(q(`x${i}`, "interactive"));
+    await expect(t.gw.query(once)).rejects.toBeInstanceOf(AnalyticsBudgetError);
+  });
+
   it("caches by key within the TTL and counts queries in a rolling hour", async () => {
     const t = setup();
     expect((await t.gw.query(q("a"))).source).toBe("fresh");

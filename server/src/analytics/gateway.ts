@@ -52,6 +52,9 @@ export interface AnalyticsQuery {
   ttlMs: number;
   /** Background work yields budget to interactive requests. */
   priority: "background" | "interactive";
+  /** false: the caller keeps the result itself (e.g. in the store); nothing is cached here, and
+   * with the budget low there is no earlier result to fall back on. Default true. */
+  remember?: boolean;
 }
 
 export function createAnalyticsGateway(deps: {
@@ -124,7 +127,7 @@ export function createAnalyticsGateway(deps: {
       try {
         const rows = await deps.run(q.sql.text);
         const entry = { rows, fetchedAt: deps.now() };
-        remember(q.cacheKey, entry);
+        if (q.remember !== false) remember(q.cacheKey, entry);
         return served(entry, entry.fetchedAt, "fresh");
       } catch (err) {
         const retryIn = deps.rateLimited?.(err) ?? null;

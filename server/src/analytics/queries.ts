@@ -108,33 +108,3 @@ export function poolPeakQuery(input: {
   const groupBy = perKey ? chSql`${alias("w")}, ${column("key_id")}` : chSql`${alias("w")}`;
   return chSql`SELECT ${join(outer, ", ")} FROM (SELECT ${bucketExpr(input.windowMs)} AS ${alias("w")}, ${join(inner, ", ")} FROM ${table("key_verifications_v1")} WHERE ${join(where, " AND ")} GROUP BY ${groupBy})`;
 }
-
-/** Rows per page of the finance query (one row per customer). */
-export const FINANCE_PAGE = 20_000;
-
-/**
- * Every customer's verifications and credits spent in the current period [from, to) and in the
- * previous one [prevFrom, from), one row per external_id: the finance page's only analytics
- * question, paged by external_id.
- */
-export function financeUsageQuery(input: {
-  prevFrom: number;
-  from: number;
-  to: number;
-  limit: number;
-  offset: number;
-}): SqlFragment {
-  const time = column("time");
-  const spent = column("spent_credits");
-  const cur = chSql`${time} >= ${int(input.from)}`;
-  const prev = chSql`${time} < ${int(input.from)}`;
-  const selects = [
-    column("external_id"),
-    chSql`countIf(${cur}) AS ${alias("n")}`,
-    chSql`countIf(${cur} AND ${column("outcome")} = ${str("VALID")}) AS ${alias("valid")}`,
-    chSql`sumIf(${spent}, ${cur}) AS ${alias("spent")}`,
-    chSql`countIf(${prev}) AS ${alias("prev_n")}`,
-    chSql`sumIf(${spent}, ${prev}) AS ${alias("prev_spent")}`,
-  ];
-  return chSql`SELECT ${join(selects, ", ")} FROM ${table("key_verifications_v1")} WHERE ${time} >= ${int(input.prevFrom)} AND ${time} < ${int(input.to)} GROUP BY ${column("external_id")} ORDER BY ${column("external_id")} LIMIT ${int(input.limit)} OFFSET ${int(input.offset)}`;
-}

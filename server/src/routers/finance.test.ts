@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ZodError } from "zod";
 import { buildApp } from "../app";
 import type { AppDeps } from "../context";
-import { forgetDirectorySnapshot } from "../services/finance/directory-snapshot";
 import { forgetFinanceLedger } from "../services/finance/summary";
 import { SANDBOX_PASSWORD } from "../services/staff";
 import { runFullSync } from "../services/directory/index";
@@ -377,8 +376,8 @@ describe("CSV export of the finance tables", () => {
   });
 
   it("quotes names with commas and quotes, and defuses formulas", async () => {
-    const real = deps.repos.directory.list.bind(deps.repos.directory);
-    const spy = vi.spyOn(deps.repos.directory, "list").mockImplementation(async (f) => {
+    const real = deps.repos.financeRead.exhausted.bind(deps.repos.financeRead);
+    const spy = vi.spyOn(deps.repos.financeRead, "exhausted").mockImplementation(async (f) => {
       const rows = await real(f);
       return rows.map((d, i) =>
         d.status === "exhausted" && i % 2 === 0
@@ -388,7 +387,6 @@ describe("CSV export of the finance tables", () => {
             : d,
       );
     });
-    forgetDirectorySnapshot(deps);
     try {
       await withApp(async (app, login) => {
         const r = await app.inject({
@@ -409,7 +407,6 @@ describe("CSV export of the finance tables", () => {
       });
     } finally {
       spy.mockRestore();
-      forgetDirectorySnapshot(deps);
     }
   });
 });

@@ -109,6 +109,7 @@ export const financeSummaryOutput = z.object({
     /** Customers whose overage came from the console's operations ledger. */
     fromLedger: z.number().int(),
   }),
+  usageAsOf: iso,
   stale: z.object({ ageSeconds: z.number() }).nullable(),
 });
 

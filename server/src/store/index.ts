@@ -3,6 +3,8 @@ import { auditQueryRepo } from "./audit-query";
 import { operationsRepo } from "./operations";
 import { openStore, type Store } from "./db";
 import { directoryRepo } from "./directory";
+import { financeReadRepo } from "./finance-read";
+import { usagePeriodsRepo } from "./usage-periods";
 import { syncRunsRepo } from "./sync-runs";
 import { loginAttemptsRepo } from "./login-attempts";
 import { sessionsRepo } from "./sessions";
@@ -27,6 +29,8 @@ export function repos(store: Store) {
     syncRuns: syncRunsRepo(store.db),
     operations: operationsRepo(store.db),
     auditQuery: auditQueryRepo(store.db),
+    usagePeriods: usagePeriodsRepo(store.db),
+    financeRead: financeReadRepo(store.db),
   };
 }
 export type Repos = ReturnType<typeof repos>;

@@ -193,7 +193,54 @@ export interface OperationTable {
   updated_at: number;
 }
 
+/**
+ * A period's usage per customer as Unkey analytics last reported it (the finance page's read
+ * model, services/finance/usage-periods.ts). `key` is `m:YYYY-MM` for a calendar month or
+ * `r:<fromMs>:<toMs>` for a custom range.
+ */
+export interface UsagePeriodTable {
+  key: string;
+  from_ms: number;
+  to_ms: number;
+  /** When the figures were fetched from Unkey. */
+  refreshed_at: number;
+  /** 1 once fetched after the period ended (plus ingestion lag): it no longer changes. */
+  final: number;
+  last_used_at: number;
+  /** "daily" (per-day rollup) or "raw" (raw events; bounds not on UTC midnights). */
+  source: string;
+  customers_with_usage: number;
+  verifications: number;
+  valid: number;
+  spent: number;
+}
+
+export interface UsagePeriodCustomerTable {
+  period_key: string;
+  external_id: string;
+  verifications: number;
+  valid: number;
+  spent: number;
+  /** The customer's plan and summed allowance in the directory when the figures were written. */
+  plan: string | null;
+  allowance: number | null;
+  /** 1 = spent more than its allowance in the period: an overage candidate. */
+  over: number;
+}
+
+/** Per plan sums of one period (plan "none" = no plan), written with the customer rows. */
+export interface UsagePeriodPlanTable {
+  period_key: string;
+  plan: string;
+  customers_with_usage: number;
+  verifications: number;
+  spent: number;
+}
+
 export interface Database {
+  usage_periods: UsagePeriodTable;
+  usage_period_customers: UsagePeriodCustomerTable;
+  usage_period_plans: UsagePeriodPlanTable;
   operations: OperationTable;
   staff: StaffTable;
   sessions: SessionTable;

@@ -1,10 +1,10 @@
 /**
  * finance.atRisk: customers exhausted now, and customers whose forecast says they run out before
  * their next refill (or, for keys that never refill, at all), soonest first — from the directory
- * read model (no upstream calls), with what the page needs to link to them.
+ * read model by SQL (index walks, no upstream calls), with what the page needs to link to them.
  */
 import type { AppDeps } from "../../context";
-import { directorySnapshot } from "./directory-snapshot";
+import type { AtRiskRow } from "../../store/finance-read";
 import { isoOrNull } from "../../domain/time";
 
 export interface AtRiskCustomer {
@@ -26,8 +26,13 @@ export async function financeAtRisk(
   nearExhaustion: AtRiskCustomer[];
   syncedAt: string | null;
 }> {
-  const rows = await directorySnapshot(deps);
-  const view = (d: (typeof rows)[number], status: AtRiskCustomer["status"]): AtRiskCustomer => ({
+  const read = deps.repos.financeRead;
+  const [exhausted, near, synced] = await Promise.all([
+    read.exhausted(limit),
+    read.runningOut(limit),
+    read.lastSyncedAt(),
+  ]);
+  const view = (d: AtRiskRow, status: AtRiskCustomer["status"]): AtRiskCustomer => ({
     externalId: d.external_id,
     name: d.name,
     plan: d.plan,
@@ -37,20 +42,9 @@ export async function financeAtRisk(
     forecastAt: isoOrNull(d.forecast_exhaustion_at),
     nextRefillAt: isoOrNull(d.next_refill_at),
   });
-  const exhausted = rows
-    .filter((d) => d.status === "exhausted")
-    .sort(
-      (a, b) =>
-        (a.name ?? "").localeCompare(b.name ?? "") || a.external_id.localeCompare(b.external_id),
-    )
-    .slice(0, limit)
-    .map((d) => view(d, "exhausted"));
-  // The read model stores an exhaustion instant only for a "runs out before refill" forecast.
-  const near = rows
-    .filter((d) => d.status !== "exhausted" && d.forecast_exhaustion_at !== null)
-    .sort((a, b) => (a.forecast_exhaustion_at ?? 0) - (b.forecast_exhaustion_at ?? 0))
-    .slice(0, limit)
-    .map((d) => view(d, "runs_out"));
-  const synced = rows.reduce((m, d) => Math.max(m, d.synced_at), 0);
-  return { exhausted, nearExhaustion: near, syncedAt: synced > 0 ? isoOrNull(synced) : null };
+  return {
+    exhausted: exhausted.map((d) => view(d, "exhausted")),
+    nearExhaustion: near.map((d) => view(d, "runs_out")),
+    syncedAt: isoOrNull(synced),
+  };
 }

@@ -3,21 +3,23 @@
  * customer, with the change against the previous period of equal length (for a month: the
  * previous calendar month).
  *
- * Sources, fetched in parallel:
- * - ONE grouped analytics question (`GROUP BY external_id`, both periods as conditional
- *   aggregates, paged by 20k customers) through the gateway (budget + cache). For periods bounded
- *   by UTC midnights (every month) it reads the per-day rollup (analytics/finance-daily-query.ts), ~100× fewer rows
- *   than raw events; a period that has ended is cached for a day (it does not change), a running
- *   one for 5 minutes.
- * - the directory read model (plans, names, Stripe links, subscriptions), snapshotted;
+ * Sources, read in parallel:
+ * - usage per customer from the finance read model (usage-periods.ts; store/usage-periods.ts):
+ *   Unkey analytics' grouped answer for the period, fetched in the background and stored with
+ *   per-plan sums, so a page view reads a few rows and two index walks — never 100k rows. A
+ *   period is fetched on the page view only the first time anyone asks for it; an open period
+ *   older than 5 minutes is served labelled with its age while a fresh copy is fetched. Usage is
+ *   attributed to the plan each customer had when the figures were fetched (for a closed month:
+ *   soon after it ended).
+ * - the directory read model, by SQL (store/finance-read.ts): customers and active subscriptions
+ *   per plan, customers flagged in overage;
  * - overage units, first from the console's OWN operations ledger (billable grants whose meter
  *   event Stripe recorded — exact, one local scan, see store/operations-read.ts), then, as a bounded
  *   reconciliation, Stripe meter summaries (overage.ts) only for overage candidates the ledger does
  *   not explain (flagged in overage or spent past the allowance, no billable grant in the period).
- *   Flagged candidates are fetched while the analytics query runs. What this can miss: meter events
- *   that other systems sent for a customer who ALSO has console grants in the period (the ledger
- *   figure wins for them), and overage of customers who are neither flagged nor past their
- *   allowance. The ledger part is exact for what the console billed.
+ *   What this can miss: meter events that other systems sent for a customer who ALSO has console
+ *   grants in the period (the ledger figure wins for them), and overage of customers who are
+ *   neither flagged nor past their allowance. The ledger part is exact for what the console billed.
  *
  * Money, in integer cents (domain/money.ts): overage revenue per customer = units × the plan's
  * metered price (`overageUnitPrice` in the catalog, which is the Stripe price's
@@ -27,20 +29,15 @@
  * average Gregorian month (2,629,746 s), rounded per plan. It uses today's subscriptions for past
  * periods: an estimate, not an invoice total.
  */
-import { financeUsageQuery, FINANCE_PAGE } from "../../analytics/queries";
-import type { AnalyticsResult } from "../../analytics/gateway";
 import type { AppDeps } from "../../context";
 import { change, lineAmountCents, prorateCents, type Change } from "../../domain/money";
-import { num, staleness, type Staleness } from "../usage/stale";
-import { directorySnapshot } from "./directory-snapshot";
-import { MAX_CANDIDATES, overageUnits, type OverageResult } from "./overage";
-import { financeUsageDailyQuery, isDayAligned } from "../../analytics/finance-daily-query";
 import { billableGrantUnits } from "../../store/operations-read";
+import type { PeriodCustomer } from "../../store/usage-periods";
+import type { Staleness } from "../usage/stale";
+import { MAX_CANDIDATES, overageUnits, type OverageResult } from "./overage";
+import { periodSpec, readPeriod } from "./usage-periods";
 
 const AVG_MONTH_S = 2_629_746;
-/** A period that ended is final; a running one moves with traffic. */
-const OPEN_TTL_MS = 5 * 60_000;
-const CLOSED_TTL_MS = 24 * 60 * 60_000;
 /** How long before a period a grant may have been created and still be billed in it (approval). */
 const LEDGER_LOOKBACK_MS = 35 * 86_400_000;
 const LEDGER_OPEN_TTL_MS = 15_000;
@@ -115,43 +112,10 @@ export interface FinanceSummary {
   topByUsage: CustomerFigures[];
   topByOverage: CustomerFigures[];
   overageCoverage: OverageResult["coverage"] & { method: string; fromLedger: number };
+  /** When the usage figures (both periods) were fetched from Unkey: the older of the two. */
+  usageAsOf: string;
+  /** Set when they are older than the freshness window (a fresh copy is being fetched). */
   stale: Staleness;
-}
-
-interface UsageRow {
-  n: number;
-  valid: number;
-  spent: number;
-  prevN: number;
-  prevSpent: number;
-}
-
-async function usageByCustomer(deps: AppDeps, period: Period) {
-  const results: AnalyticsResult[] = [];
-  const rows = new Map<string, UsageRow>();
-  const ttlMs = period.to <= deps.now() ? CLOSED_TTL_MS : OPEN_TTL_MS;
-  const daily = isDayAligned(period.prevFrom, period.from, period.to);
-  for (let offset = 0; ; offset += FINANCE_PAGE) {
-    const q = { ...period, limit: FINANCE_PAGE, offset };
-    const res = await deps.analytics.query({
-      cacheKey: `finance.usage:${daily ? "d" : "r"}:${period.prevFrom}:${period.from}:${period.to}:p${offset}`,
-      sql: daily ? financeUsageDailyQuery(q) : financeUsageQuery(q),
-      ttlMs,
-      priority: "interactive",
-    });
-    results.push(res);
-    for (const r of res.rows) {
-      rows.set(typeof r.external_id === "string" ? r.external_id : "", {
-        n: num(r.n),
-        valid: num(r.valid),
-        spent: num(r.spent),
-        prevN: num(r.prev_n),
-        prevSpent: num(r.prev_spent),
-      });
-    }
-    if (res.rows.length < FINANCE_PAGE) break;
-  }
-  return { rows, results };
 }
 
 interface LedgerEntry {
@@ -197,50 +161,38 @@ export async function financeSummary(
   input: PeriodInput & { top: number },
 ): Promise<FinanceSummary> {
   const period = resolvePeriod(input);
-  const directoryP = directorySnapshot(deps);
+  const cur = periodSpec(period.from, period.to);
+  const prev = periodSpec(period.prevFrom, period.from);
+  const repo = deps.repos.usagePeriods;
   const ledgerP = ledgerUnits(deps, period);
   // Customers flagged in overage need no usage figures to be candidates: reconcile them with
-  // Stripe while the analytics query runs.
+  // Stripe while the usage figures are read (or, the first time, fetched).
   const stripePeriod = { fromMs: period.from, toMs: period.to, prevFromMs: period.prevFrom };
-  const flaggedP = Promise.all([directoryP, ledgerP]).then(([directory, { cur: ledger }]) => {
-    const flagged = directory.flatMap((d) =>
-      d.stripe_customer_id && d.in_overage === 1 && !ledger.has(d.external_id)
-        ? [{ externalId: d.external_id, stripeCustomerId: d.stripe_customer_id, excess: 0 }]
-        : [],
-    );
-    return overageUnits(deps, flagged, stripePeriod);
-  });
-  const [{ rows: usage, results }, directory, ledgerBoth, flagged] = await Promise.all([
-    usageByCustomer(deps, period),
-    directoryP,
+  const flaggedP = Promise.all([deps.repos.financeRead.flaggedInOverage(), ledgerP]).then(
+    ([rows, { cur: ledger }]) =>
+      overageUnits(
+        deps,
+        rows.flatMap((d) =>
+          d.stripe_customer_id && !ledger.has(d.external_id)
+            ? [{ externalId: d.external_id, stripeCustomerId: d.stripe_customer_id, excess: 0 }]
+            : [],
+        ),
+        stripePeriod,
+      ),
+  );
+  const [curRead, prevRead] = await Promise.all([readPeriod(deps, cur), readPeriod(deps, prev)]);
+  const [planSums, planCounts, topUsage, pastAllowance, ledgerBoth, flagged] = await Promise.all([
+    repo.planSums(cur.key),
+    deps.repos.financeRead.planCounts(),
+    repo.topBySpent(cur.key, input.top),
+    repo.pastAllowance(cur.key, prev.key),
     ledgerP,
     flaggedP,
   ]);
   const ledger = ledgerBoth.cur;
-  const plans = new Map(deps.catalog.plans.map((p) => [p.id, p]));
-  const byId = new Map(directory.map((d) => [d.external_id, d]));
-
-  // Further candidates: spent past the allowance within the period (or the previous one, for the
-  // month-over-month change), not flagged, not explained by the ledger.
-  const candidates = directory.flatMap((d) => {
-    if (!d.stripe_customer_id || d.in_overage === 1 || ledger.has(d.external_id)) return [];
-    const u = usage.get(d.external_id);
-    const spent = u?.spent ?? 0;
-    const allowance = d.credits_allowance ?? null;
-    const past = (n: number) => allowance !== null && allowance > 0 && n > allowance;
-    const over = past(spent) || past(u?.prevSpent ?? 0);
-    if (!over) return [];
-    return [
-      {
-        externalId: d.external_id,
-        stripeCustomerId: d.stripe_customer_id,
-        excess: spent - (allowance ?? 0),
-      },
-    ];
-  });
   const rest = await overageUnits(
     deps,
-    candidates,
+    pastAllowance.filter((c) => !ledger.has(c.externalId)),
     stripePeriod,
     Math.max(0, MAX_CANDIDATES - flagged.coverage.candidates),
   );
@@ -262,23 +214,36 @@ export async function financeSummary(
     },
   };
 
-  const perCustomer: CustomerFigures[] = [];
-  const ids = new Set([...usage.keys(), ...overage.units.keys()]);
-  for (const id of ids) {
-    const u = usage.get(id);
-    const d = byId.get(id);
-    const units = overage.units.get(id) ?? 0;
-    const price = d?.plan ? (plans.get(d.plan)?.overageUnitPrice ?? null) : null;
-    perCustomer.push({
-      externalId: id,
-      name: d?.name ?? null,
-      plan: d?.plan ?? null,
-      verifications: u?.n ?? 0,
-      creditsSpent: u?.spent ?? 0,
+  // Names, plans and usage of every customer with overage in either period (a few hundred at
+  // most): their revenue is priced at their plan's metered price.
+  const known = await repo.customers(cur.key, [
+    ...overage.units.keys(),
+    ...overage.prevUnits.keys(),
+  ]);
+  const plans = new Map(deps.catalog.plans.map((p) => [p.id, p]));
+  const priceOf = (plan: string | null) =>
+    plan === null ? null : (plans.get(plan)?.overageUnitPrice ?? null);
+  const figures = (c: PeriodCustomer): CustomerFigures => {
+    const units = overage.units.get(c.externalId) ?? 0;
+    const price = priceOf(c.plan);
+    return {
+      externalId: c.externalId,
+      name: c.name,
+      plan: c.plan,
+      verifications: c.verifications,
+      creditsSpent: c.spent,
       overageUnits: units,
       overageRevenueCents: price === null || units === 0 ? 0 : lineAmountCents(units, price),
-    });
-  }
+    };
+  };
+  const unknown = (externalId: string): PeriodCustomer => ({
+    externalId,
+    name: null,
+    plan: null,
+    verifications: 0,
+    spent: 0,
+  });
+  const withOverage = [...overage.units.keys()].map((id) => figures(known.get(id) ?? unknown(id)));
 
   const planRow = (id: string): PlanFigures => {
     const p = plans.get(id);
@@ -303,15 +268,18 @@ export async function financeSummary(
     if (!row) byPlan.set(key, (row = planRow(key)));
     return row;
   };
-  for (const d of directory) {
-    const row = planOf(d.plan);
-    row.customers += 1;
-    if (d.subscription_status === "active") row.activeSubscriptions += 1;
-  }
-  for (const c of perCustomer) {
+  for (const c of planCounts) {
     const row = planOf(c.plan);
-    row.verifications += c.verifications;
-    row.creditsSpent += c.creditsSpent;
+    row.customers += c.customers;
+    row.activeSubscriptions += c.active;
+  }
+  for (const u of planSums) {
+    const row = planOf(u.plan);
+    row.verifications += Number(u.verifications);
+    row.creditsSpent += Number(u.spent);
+  }
+  for (const c of withOverage) {
+    const row = planOf(c.plan);
     row.overageUnits += c.overageUnits;
     row.overageRevenueCents += c.overageRevenueCents;
   }
@@ -324,35 +292,23 @@ export async function financeSummary(
         : prorateCents(row.basePriceCents * row.activeSubscriptions, periodSeconds, AVG_MONTH_S);
   }
 
-  // Previous period's overage at each customer's CURRENT plan price (an estimate if plans changed).
+  // Previous period's overage at each customer's plan price now (an estimate if plans changed).
   let prevOverageUnits = 0;
   let prevOverageCents = 0;
   for (const [id, units] of overage.prevUnits) {
     if (units === 0) continue;
-    const d = byId.get(id);
-    const price = d?.plan ? (plans.get(d.plan)?.overageUnitPrice ?? null) : null;
+    const price = priceOf(known.get(id)?.plan ?? null);
     prevOverageUnits += units;
     prevOverageCents += price === null ? 0 : lineAmountCents(units, price);
   }
-  let prevN = 0;
-  let prevSpent = 0;
-  let valid = 0;
-  for (const u of usage.values()) {
-    prevN += u.prevN;
-    prevSpent += u.prevSpent;
-    valid += u.valid;
-  }
-  const sum = (f: (c: CustomerFigures) => number) => perCustomer.reduce((s, c) => s + f(c), 0);
+  const c = curRead.period;
+  const p = prevRead.period;
+  const overageUnitsTotal = withOverage.reduce((a, x) => a + x.overageUnits, 0);
+  const overageCents = withOverage.reduce((a, x) => a + x.overageRevenueCents, 0);
   const plansOut = [...byPlan.values()];
-  const verifications = sum((c) => c.verifications);
-  const overageUnitsTotal = sum((c) => c.overageUnits);
-  const overageCents = sum((c) => c.overageRevenueCents);
-  const creditsSpent = sum((c) => c.creditsSpent);
-  const top = (f: (c: CustomerFigures) => number) =>
-    perCustomer
-      .filter((c) => f(c) > 0)
-      .sort((a, b) => f(b) - f(a) || a.externalId.localeCompare(b.externalId))
-      .slice(0, input.top);
+  const byUnits = (a: CustomerFigures, b: CustomerFigures) =>
+    b.overageUnits - a.overageUnits || a.externalId.localeCompare(b.externalId);
+  const staleMs = Math.max(curRead.staleMs ?? -1, prevRead.staleMs ?? -1);
   return {
     currency: "usd",
     from: new Date(period.from).toISOString(),
@@ -362,30 +318,34 @@ export async function financeSummary(
       to: new Date(period.from).toISOString(),
     },
     totals: {
-      verifications,
-      validVerifications: valid,
-      creditsSpent,
+      verifications: c.verifications,
+      validVerifications: c.valid,
+      creditsSpent: c.spent,
       overageUnits: overageUnitsTotal,
       overageRevenueCents: overageCents,
-      planRevenueCents: plansOut.reduce((s, p) => s + p.planRevenueCents, 0),
-      activeSubscriptions: plansOut.reduce((s, p) => s + p.activeSubscriptions, 0),
-      customersWithUsage: perCustomer.filter((c) => c.verifications > 0).length,
+      planRevenueCents: plansOut.reduce((a, x) => a + x.planRevenueCents, 0),
+      activeSubscriptions: plansOut.reduce((a, x) => a + x.activeSubscriptions, 0),
+      customersWithUsage: c.customers_with_usage,
     },
     change: {
-      verifications: change(verifications, prevN),
-      creditsSpent: change(creditsSpent, prevSpent),
+      verifications: change(c.verifications, p.verifications),
+      creditsSpent: change(c.spent, p.spent),
       overageUnits: change(overageUnitsTotal, prevOverageUnits),
       overageRevenueCents: change(overageCents, prevOverageCents),
     },
     byPlan: plansOut,
-    topByUsage: top((c) => c.creditsSpent),
-    topByOverage: top((c) => c.overageUnits),
+    topByUsage: topUsage.map(figures),
+    topByOverage: withOverage
+      .filter((x) => x.overageUnits > 0)
+      .sort(byUnits)
+      .slice(0, input.top),
     overageCoverage: {
       ...overage.coverage,
       fromLedger: ledger.size,
       method:
         "The console's operations ledger (billable grants recorded in Stripe) for customers with grants in the period; Stripe meter summaries for other customers flagged in overage or past their allowance (capped, cached)",
     },
-    stale: staleness(results),
+    usageAsOf: new Date(Math.min(c.refreshed_at, p.refreshed_at)).toISOString(),
+    stale: staleMs < 0 ? null : { ageSeconds: Math.round(staleMs / 1000) },
   };
 }

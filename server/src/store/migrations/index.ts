@@ -320,4 +320,58 @@ export const migrations: Record<string, Migration> = {
       await pausableDirectoryFts(db);
     },
   },
+  "0006_usage_periods": {
+    async up(db: Kysely<unknown>) {
+      // The finance page's read model: one period's usage per customer, fetched from Unkey
+      // analytics in the background so a page view reads the store, not ClickHouse.
+      await db.schema
+        .createTable("usage_periods")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("from_ms", "bigint", (c) => c.notNull())
+        .addColumn("to_ms", "bigint", (c) => c.notNull())
+        .addColumn("refreshed_at", "bigint", (c) => c.notNull())
+        .addColumn("final", "integer", (c) => c.notNull())
+        .addColumn("last_used_at", "bigint", (c) => c.notNull())
+        .addColumn("source", "text", (c) => c.notNull())
+        .addColumn("customers_with_usage", "integer", (c) => c.notNull())
+        .addColumn("verifications", "bigint", (c) => c.notNull())
+        .addColumn("valid", "bigint", (c) => c.notNull())
+        .addColumn("spent", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("usage_period_customers")
+        .addColumn("period_key", "text", (c) => c.notNull())
+        .addColumn("external_id", "text", (c) => c.notNull())
+        .addColumn("verifications", "bigint", (c) => c.notNull())
+        .addColumn("valid", "bigint", (c) => c.notNull())
+        .addColumn("spent", "bigint", (c) => c.notNull())
+        .addColumn("plan", "text")
+        .addColumn("allowance", "bigint")
+        .addColumn("over", "integer", (c) => c.notNull())
+        .addPrimaryKeyConstraint("usage_period_customers_pk", ["period_key", "external_id"])
+        .execute();
+      // Top customers by credits spent: an index walk, not a sort of every customer.
+      await db.schema
+        .createIndex("usage_period_customers_spent")
+        .on("usage_period_customers")
+        .expression(sql.raw("period_key, spent DESC, external_id"))
+        .execute();
+      // Overage candidates: the few customers past their allowance.
+      await db.schema
+        .createIndex("usage_period_customers_over")
+        .on("usage_period_customers")
+        .columns(["period_key", "external_id"])
+        .where(sql.ref("over"), "=", 1)
+        .execute();
+      await db.schema
+        .createTable("usage_period_plans")
+        .addColumn("period_key", "text", (c) => c.notNull())
+        .addColumn("plan", "text", (c) => c.notNull())
+        .addColumn("customers_with_usage", "integer", (c) => c.notNull())
+        .addColumn("verifications", "bigint", (c) => c.notNull())
+        .addColumn("spent", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("usage_period_plans_pk", ["period_key", "plan"])
+        .execute();
+    },
+  },
 };

@@ -14,6 +14,7 @@ import { getRouteApi } from "@tanstack/react-router";
 import { lazy, Suspense, useMemo, type ReactNode } from "react";
 import { AnchorLink } from "../../../components/anchor-link";
 import { ErrorState } from "../../../components/error-state";
+import { RelativeTime } from "../../../components/relative-time";
 import { UtcInstant } from "../../../components/utc-instant";
 import { useNow } from "../../../components/use-now";
 import type { RouterOutputs } from "../../../lib/api-types";
@@ -251,13 +252,18 @@ function SummaryView({ data, month }: { data: Summary; month: string }) {
   const cov = data.overageCoverage;
   return (
     <Stack gap="lg">
-      {data.stale && (
+      {data.stale ? (
         <Alert color="yellow" variant="light" py={6} role="status">
           <Text size="sm">
-            Usage figures are from {Math.max(1, Math.round(data.stale.ageSeconds / 60))} min ago:
-            the analytics query budget is running low.
+            Usage figures are from {Math.max(1, Math.round(data.stale.ageSeconds / 60))} min ago;
+            fresher ones are being fetched from Unkey. Reload in a minute to see them.
           </Text>
         </Alert>
+      ) : (
+        <Text size="xs" c="dimmed">
+          Usage as of <RelativeTime value={data.usageAsOf} size="xs" /> (Unkey analytics, refreshed
+          every few minutes)
+        </Text>
       )}
       <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }} spacing="md" component="dl" m={0}>
         <Stat
