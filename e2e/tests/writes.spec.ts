@@ -174,4 +174,16 @@ test("a grant whose Stripe step cannot be confirmed ends in Needs review on the 
   await page.goto("/approvals");
   const review = page.getByRole("table", { name: "Needs review" });
   await expect(review.getByRole("link", { name: "globex" })).toBeVisible();
+
+  // The admin checks Stripe and records the finding; the row leaves the list and the customer's
+  // ledger shows the operation as failed with the note.
+  await review.getByRole("button", { name: /^Settle operation .* for globex$/ }).click();
+  const settle = page.getByRole("dialog", { name: "Settle this operation?" });
+  await settle.getByRole("button", { name: "Record finding" }).click();
+  await expect(settle.getByText("Choose what you found")).toBeVisible();
+  await settle.getByRole("radio", { name: /not applied/ }).check();
+  await settle.getByLabel("Note").fill("No meter event in Stripe; billed by hand");
+  await settle.getByRole("button", { name: "Record finding" }).click();
+  await expect(page.getByText("Recorded as failed")).toBeVisible();
+  await expect(review.getByRole("link", { name: "globex" })).toHaveCount(0);
 });

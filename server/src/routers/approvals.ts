@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { approve, reject } from "../services/approvals";
+import { approve, reject, settle } from "../services/approvals";
 import { operationIdField, operationOutput, toView } from "../services/operations/index";
 import { adminProcedure, router } from "../trpc";
 
@@ -31,4 +31,17 @@ export const approvalsRouter = router({
     )
     .output(operationOutput)
     .mutation(({ ctx, input }) => reject(ctx.deps, ctx.staff, input.operationId, input.reason)),
+  /** Records an admin's finding for an operation in needs_review (nothing is sent upstream). */
+  settle: adminProcedure
+    .input(
+      z.object({
+        operationId: operationIdField,
+        outcome: z.enum(["done", "failed"], "must be done or failed"),
+        note: z.string().trim().min(3, "must be at least 3 characters").max(500),
+      }),
+    )
+    .output(operationOutput)
+    .mutation(({ ctx, input }) =>
+      settle(ctx.deps, ctx.staff, input.operationId, input.outcome, input.note),
+    ),
 });

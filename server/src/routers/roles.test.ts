@@ -43,6 +43,7 @@ const policy: Record<string, Who[]> = {
   "approvals.list": ["admin"],
   "approvals.approve": ["admin"],
   "approvals.reject": ["admin"],
+  "approvals.settle": ["admin"],
   "audit.list": ["admin", "finance"],
   "audit.verify": ["admin", "finance"],
   "staff.list": ["admin"],

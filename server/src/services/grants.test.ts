@@ -251,6 +251,54 @@ describe("faults at every step", () => {
     expect(op.reviewReason).toContain(input.operationId);
     expect(await remaining(acmeKey)).toBe(before + 100);
     expect(meterEvents(input.operationId)).toBe(0);
+
+    // An admin checks Unkey and Stripe and records the finding; nothing is sent upstream.
+    sandbox.faults.stripe.clear();
+    const admin = await callerAs(deps, "admin");
+    await expect(
+      admin.approvals.settle({ operationId: op.id, outcome: "done", note: "" }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    const settled = await admin.approvals.settle({
+      operationId: op.id,
+      outcome: "failed",
+      note: "credits applied, meter event never sent; invoiced by hand",
+    });
+    expect(settled.state).toBe("failed");
+    expect(settled.error).toContain("invoiced by hand");
+    expect(await remaining(acmeKey)).toBe(before + 100);
+    expect(meterEvents(input.operationId)).toBe(0);
+    const audit = await deps.repos.auditQuery.page({ target: "acme-corp", limit: 5, offset: 0 });
+    expect(audit.rows[0]).toMatchObject({
+      action: "grant.failed",
+      actor_email: "admin@example.com",
+    });
+    // Settled once: a second finding is refused, as is settling an operation that is not in review.
+    await expect(
+      admin.approvals.settle({ operationId: op.id, outcome: "done", note: "second look" }),
+    ).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("an admin can settle a needs_review grant as done once the effect is confirmed", async () => {
+    sandbox.faults.stripe.add({
+      endpoint: "POST /v1/billing/meter_events",
+      kind: "status",
+      status: 500,
+    });
+    const op = await createGrant(deps, am, grantInput(50));
+    expect(op.state).toBe("needs_review");
+    sandbox.faults.stripe.clear();
+    const admin = await callerAs(deps, "admin");
+    const settled = await admin.approvals.settle({
+      operationId: op.id,
+      outcome: "done",
+      note: "meter event sent from the Stripe dashboard",
+    });
+    expect(settled.state).toBe("done");
+    expect(settled.error).toBeNull();
+    const row = await deps.repos.operations.byId(op.id);
+    expect(JSON.parse(row!.steps_json)).toMatchObject({
+      settled: { by: "admin@example.com", outcome: "done" },
+    });
   });
 });
 
