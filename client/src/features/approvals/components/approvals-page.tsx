@@ -1,5 +1,4 @@
 import {
-  Alert,
   Badge,
   Button,
   Group,
@@ -17,11 +16,11 @@ import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { AnchorLink } from "../../../components/anchor-link";
+import { DialogActions } from "../../../components/dialog-actions";
 import { EmptyState } from "../../../components/empty-state";
 import { ErrorState } from "../../../components/error-state";
 import { RelativeTime } from "../../../components/relative-time";
 import type { RouterOutputs } from "../../../lib/api-types";
-import { errorMessage } from "../../../lib/errors";
 import { formatNumber, formatRole, formatUtcInstant } from "../../../lib/format";
 import { operationStateInfo } from "../../../lib/operation-state";
 import { useTRPC } from "../../../lib/trpc";
@@ -246,24 +245,14 @@ function DecisionDialog({ op, decision, onClose }: Decision & { onClose: () => v
               data-autofocus
             />
           )}
-          {error && (
-            <Alert color="red" variant="light" role="alert" title="Not done">
-              {errorMessage(error)}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose} disabled={pending}>
-              Cancel
-            </Button>
-            <Button
-              type="submit"
-              loading={pending}
-              color={decision === "reject" ? "red" : undefined}
-              data-autofocus={decision === "approve" ? true : undefined}
-            >
-              {decision === "approve" ? "Approve grant" : "Reject grant"}
-            </Button>
-          </Group>
+          <DialogActions
+            error={error}
+            pending={pending}
+            onCancel={onClose}
+            submitLabel={decision === "approve" ? "Approve grant" : "Reject grant"}
+            submitColor={decision === "reject" ? "red" : undefined}
+            autoFocusSubmit={decision === "approve"}
+          />
         </Stack>
       </form>
     </Modal>

@@ -1,8 +1,6 @@
 import {
-  Alert,
   Badge,
   Button,
-  Group,
   Modal,
   Paper,
   Radio,
@@ -17,10 +15,10 @@ import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { AnchorLink } from "../../../components/anchor-link";
+import { DialogActions } from "../../../components/dialog-actions";
 import { ErrorState } from "../../../components/error-state";
 import { RelativeTime } from "../../../components/relative-time";
 import type { RouterOutputs } from "../../../lib/api-types";
-import { errorMessage } from "../../../lib/errors";
 import { formatNumber, formatUtcInstant } from "../../../lib/format";
 import { useTRPC } from "../../../lib/trpc";
 
@@ -200,19 +198,13 @@ function SettleDialog({ op, onClose }: { op: Operation; onClose: () => void }) {
             aria-required
             maxLength={500}
           />
-          {settle.error && (
-            <Alert color="red" variant="light" role="alert" title="Not recorded">
-              {errorMessage(settle.error)}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose} disabled={settle.isPending}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={settle.isPending}>
-              Record finding
-            </Button>
-          </Group>
+          <DialogActions
+            error={settle.error}
+            errorTitle="Not recorded"
+            pending={settle.isPending}
+            onCancel={onClose}
+            submitLabel="Record finding"
+          />
         </Stack>
       </form>
     </Modal>

@@ -11,13 +11,13 @@ import {
   Skeleton,
   Stack,
   Table,
-  Text,
   TextInput,
   Title,
 } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { DialogActions } from "../../../components/dialog-actions";
 import { EmptyState } from "../../../components/empty-state";
 import { ErrorState } from "../../../components/error-state";
 import type { Role, RouterOutputs } from "../../../lib/api-types";
@@ -262,19 +262,14 @@ function AddStaffDialog({
               allowDeselect={false}
               onChange={(v) => setRole(ROLES.find((r) => r.value === v)?.value ?? "support")}
             />
-            {create.isError && (
-              <Text size="sm" c="red" role="alert">
-                {errorMessage(create.error)}
-              </Text>
-            )}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={onClose}>
-                Cancel
-              </Button>
-              <Button type="submit" disabled={!valid} loading={create.isPending}>
-                Add
-              </Button>
-            </Group>
+            <DialogActions
+              error={create.error}
+              errorTitle="Not added"
+              pending={create.isPending}
+              onCancel={onClose}
+              submitLabel="Add"
+              submitDisabled={!valid}
+            />
           </Stack>
         </form>
       )}
