@@ -10,15 +10,14 @@ import { buildApp } from "../app";
 import type { AppDeps } from "../context";
 import { forgetFinanceLedger } from "../services/finance/summary";
 import { SANDBOX_PASSWORD } from "../services/staff";
-import { runFullSync } from "../services/directory/index";
 import type { Role } from "../store/index";
 import { callerAs, sandboxEmail } from "../testing/harness";
-import { depsFor, fastRetry, startTestSandbox, type Sandbox } from "../testing/sandbox";
+import { startSyncedSandbox, type Sandbox } from "../testing/sandbox";
 import { describeZodError } from "../trpc";
 
 let sandbox: Sandbox;
 let deps: AppDeps;
-let closeDeps: () => Promise<void>;
+let close: () => Promise<void>;
 const DAY = 86_400_000;
 
 const plansJson = JSON.parse(
@@ -37,15 +36,9 @@ async function inputError(p: Promise<unknown>): Promise<string> {
 }
 
 beforeAll(async () => {
-  sandbox = await startTestSandbox({ customers: 40, historyDays: 14 });
-  sandbox.clock.freeze();
-  ({ deps, close: closeDeps } = await depsFor(sandbox));
-  await runFullSync(deps, { retry: fastRetry });
+  ({ sandbox, deps, close } = await startSyncedSandbox({ customers: 40, historyDays: 14 }));
 });
-afterAll(async () => {
-  await closeDeps();
-  await sandbox.close();
-});
+afterAll(() => close());
 
 function allVerifications(fromMs: number, toMs: number) {
   return sandbox.unkey

@@ -64,3 +64,23 @@ export function depsFor(
     ...(opts.config ? { config: opts.config } : {}),
   });
 }
+
+/**
+ * A small sandbox with its clock frozen, console deps over it, and one completed directory sync:
+ * what read-model tests (finance, usage periods) start from. `close` stops both.
+ */
+export async function startSyncedSandbox(opts: { customers?: number; historyDays?: number } = {}) {
+  const sandbox = await startTestSandbox(opts);
+  sandbox.clock.freeze();
+  const { deps, close } = await depsFor(sandbox);
+  const { runFullSync } = await import("../services/directory/index");
+  await runFullSync(deps, { retry: fastRetry });
+  return {
+    sandbox,
+    deps,
+    async close() {
+      await close();
+      await sandbox.close();
+    },
+  };
+}

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { AppDeps } from "../../context";
 import { runFullSync } from "../directory/index";
-import { depsFor, fastRetry, startTestSandbox, type Sandbox } from "../../testing/sandbox";
+import { depsFor, fastRetry, startSyncedSandbox, type Sandbox } from "../../testing/sandbox";
 import {
   FINAL_LAG_MS,
   OPEN_TTL_MS,
@@ -18,19 +18,13 @@ import {
 
 let sandbox: Sandbox;
 let deps: AppDeps;
-let closeDeps: () => Promise<void>;
+let close: () => Promise<void>;
 const DAY = 86_400_000;
 
 beforeAll(async () => {
-  sandbox = await startTestSandbox({ customers: 40, historyDays: 40 });
-  sandbox.clock.freeze();
-  ({ deps, close: closeDeps } = await depsFor(sandbox));
-  await runFullSync(deps, { retry: fastRetry });
+  ({ sandbox, deps, close } = await startSyncedSandbox({ customers: 40, historyDays: 40 }));
 });
-afterAll(async () => {
-  await closeDeps();
-  await sandbox.close();
-});
+afterAll(() => close());
 
 function monthOf(ms: number) {
   const d = new Date(ms);
