@@ -44,6 +44,31 @@ const route = getRouteApi("/_app/finance");
 const dollars = (cents: number) => Math.round(cents) / 100;
 const usd = (cents: number) => formatMoney(cents, "usd");
 
+/** A count column: formatted on screen, the plain integer in CSV. */
+function countColumn<T>(key: string, label: string, get: (r: T) => number): Column<T> {
+  return { key, label, numeric: true, render: (r) => formatNumber(get(r)), csv: get };
+}
+/** A money column from integer cents: "$1,234.50" on screen, 1234.5 in CSV. */
+function usdColumn<T>(key: string, label: string, get: (r: T) => number): Column<T> {
+  return { key, label, numeric: true, render: (r) => usd(get(r)), csv: (r) => dollars(get(r)) };
+}
+/** The customer's name linking to their page. */
+function customerColumn<T extends { externalId: string; name: string | null }>(): Column<T> {
+  return {
+    key: "customer",
+    label: "Customer",
+    render: (r) => (
+      <AnchorLink to="/customers/$externalId" params={{ externalId: r.externalId }} size="sm">
+        {r.name ?? r.externalId}
+      </AnchorLink>
+    ),
+    csv: (r) => r.name ?? r.externalId,
+  };
+}
+function planColumn<T extends { plan: string | null }>(): Column<T> {
+  return { key: "plan", label: "Plan", render: (r) => r.plan ?? "—", csv: (r) => r.plan };
+}
+
 export function FinancePage() {
   const trpc = useTRPC();
   const now = useNow(60_000);
@@ -129,34 +154,10 @@ function SummaryView({ data, month }: { data: Summary; month: string }) {
       ),
       csv: (r) => r.planName,
     },
-    {
-      key: "customers",
-      label: "Customers",
-      numeric: true,
-      render: (r) => formatNumber(r.customers),
-      csv: (r) => r.customers,
-    },
-    {
-      key: "subs",
-      label: "Active subscriptions",
-      numeric: true,
-      render: (r) => formatNumber(r.activeSubscriptions),
-      csv: (r) => r.activeSubscriptions,
-    },
-    {
-      key: "verifications",
-      label: "Verifications",
-      numeric: true,
-      render: (r) => formatNumber(r.verifications),
-      csv: (r) => r.verifications,
-    },
-    {
-      key: "spent",
-      label: "Credits spent",
-      numeric: true,
-      render: (r) => formatNumber(r.creditsSpent),
-      csv: (r) => r.creditsSpent,
-    },
+    countColumn("customers", "Customers", (r) => r.customers),
+    countColumn("subs", "Active subscriptions", (r) => r.activeSubscriptions),
+    countColumn("verifications", "Verifications", (r) => r.verifications),
+    countColumn("spent", "Credits spent", (r) => r.creditsSpent),
     {
       key: "overageUnits",
       label: "Overage units",
@@ -174,13 +175,7 @@ function SummaryView({ data, month }: { data: Summary; month: string }) {
       ),
       csv: (r) => r.overageUnits,
     },
-    {
-      key: "overageRevenue",
-      label: "Overage revenue (USD)",
-      numeric: true,
-      render: (r) => usd(r.overageRevenueCents),
-      csv: (r) => dollars(r.overageRevenueCents),
-    },
+    usdColumn("overageRevenue", "Overage revenue (USD)", (r) => r.overageRevenueCents),
     {
       key: "planRevenue",
       label: "Plan revenue (USD)",
@@ -199,16 +194,7 @@ function SummaryView({ data, month }: { data: Summary; month: string }) {
     },
   ];
   const customerColumns: Column<CustomerRow>[] = [
-    {
-      key: "customer",
-      label: "Customer",
-      render: (r) => (
-        <AnchorLink to="/customers/$externalId" params={{ externalId: r.externalId }} size="sm">
-          {r.name ?? r.externalId}
-        </AnchorLink>
-      ),
-      csv: (r) => r.name ?? r.externalId,
-    },
+    customerColumn(),
     {
       key: "externalId",
       label: "External id",
@@ -219,35 +205,11 @@ function SummaryView({ data, month }: { data: Summary; month: string }) {
       ),
       csv: (r) => r.externalId,
     },
-    { key: "plan", label: "Plan", render: (r) => r.plan ?? "—", csv: (r) => r.plan },
-    {
-      key: "verifications",
-      label: "Verifications",
-      numeric: true,
-      render: (r) => formatNumber(r.verifications),
-      csv: (r) => r.verifications,
-    },
-    {
-      key: "spent",
-      label: "Credits spent",
-      numeric: true,
-      render: (r) => formatNumber(r.creditsSpent),
-      csv: (r) => r.creditsSpent,
-    },
-    {
-      key: "overageUnits",
-      label: "Overage units",
-      numeric: true,
-      render: (r) => formatNumber(r.overageUnits),
-      csv: (r) => r.overageUnits,
-    },
-    {
-      key: "overageRevenue",
-      label: "Overage revenue (USD)",
-      numeric: true,
-      render: (r) => usd(r.overageRevenueCents),
-      csv: (r) => dollars(r.overageRevenueCents),
-    },
+    planColumn(),
+    countColumn("verifications", "Verifications", (r) => r.verifications),
+    countColumn("spent", "Credits spent", (r) => r.creditsSpent),
+    countColumn("overageUnits", "Overage units", (r) => r.overageUnits),
+    usdColumn("overageRevenue", "Overage revenue (USD)", (r) => r.overageRevenueCents),
   ];
   const cov = data.overageCoverage;
   return (
@@ -415,17 +377,8 @@ function AtRiskSection() {
   const trpc = useTRPC();
   const query = useQuery({ ...trpc.finance.atRisk.queryOptions(), staleTime: 60_000 });
   const columns: Column<AtRiskRow>[] = [
-    {
-      key: "customer",
-      label: "Customer",
-      render: (r) => (
-        <AnchorLink to="/customers/$externalId" params={{ externalId: r.externalId }} size="sm">
-          {r.name ?? r.externalId}
-        </AnchorLink>
-      ),
-      csv: (r) => r.name ?? r.externalId,
-    },
-    { key: "plan", label: "Plan", render: (r) => r.plan ?? "—", csv: (r) => r.plan },
+    customerColumn(),
+    planColumn(),
     {
       key: "remaining",
       label: "Credits left",
