@@ -2,18 +2,31 @@
  * The customer page's Stripe panels: subscription, this period's metered usage, upcoming invoice.
  * Each panel is its own procedure so one failing Stripe read degrades only that panel.
  *
- * All three start from the same two lookups (which Stripe customer is this, and which subscription
- * does it have), and a page view asks for all three at once. Both lookups go through a small
- * in-memory cache with single-flight: concurrent panels share one in-flight request instead of
- * each asking Stripe again, and a reload a moment later reuses the answer. Failures are never
- * cached. The subscription is cached for a few seconds only (a plan change must show promptly;
- * `forgetBillingCustomer` drops it at once).
+ * A page view asks for all three at once, and each should take one Stripe round trip, not a chain:
+ *
+ * - Which Stripe customer: the directory read model's join (a local read), cached.
+ * - Which subscription: one list request, shared by the three panels through a single-flight cache
+ *   (concurrent panels join one in-flight request; a reload a moment later reuses it).
+ * - The usage panel asks for the daily meter buckets of a window of days that contains any monthly
+ *   period around today, in parallel with the subscription, and cuts the period out afterwards.
+ * - The invoice panel asks Stripe for the customer's next upcoming invoice, in parallel with the
+ *   subscription, and keeps it when it is for the subscription the console shows.
+ *
+ * When a guess does not fit (a yearly period, several live subscriptions, a period not aligned to
+ * UTC days), the panel makes the exact request after the subscription is known, as before.
+ *
+ * Caches never keep failures, and never hand out an answer requested before one of the console's
+ * own writes through the same client finished (see upstream/coalesce.ts); a subscription is kept
+ * for a few seconds only, since a change made elsewhere must still show promptly.
  */
 import { loadPlanCatalog, type PlanCatalog } from "../plans/catalog";
 import type { AppDeps } from "../context";
 import { UpstreamError } from "../upstream/index";
+import { SingleFlightCache, settle } from "../upstream/coalesce";
 import type {
+  StripeClient,
   StripeMeterSummary,
+  StripeMeterUsageBucket,
   StripeSubscriptionItemSummary,
   StripeSubscriptionSummary,
 } from "../upstream/stripe";
@@ -26,66 +39,19 @@ const NO_CUSTOMER_TTL_MS = 15_000;
 const SUBSCRIPTION_TTL_MS = 3_000;
 /** The billing meter is configuration: it changes when an operator edits the catalog. */
 const METER_TTL_MS = 10 * 60_000;
-const MAX_ENTRIES = 5_000;
+/**
+ * The usage panel's guessed window, in UTC days around today: a period of up to 31 days that
+ * contains now lies inside it, with a day to spare on each side (65 daily buckets: one page).
+ */
+const GUESS_DAYS_BEFORE = 32;
+const GUESS_DAYS_AFTER = 33;
 
 /** The Stripe customer metadata key that names the Unkey identity (the directory sync uses it too). */
 export const EXTERNAL_ID_METADATA_KEY = "unkey_external_id";
 
-interface Entry<V> {
-  value: Promise<V>;
-  expiresAt: number;
-}
-
-/** A TTL map of promises: concurrent callers share one lookup; rejected lookups are dropped. */
-class SingleFlightCache<V> {
-  private readonly entries = new Map<string, Entry<V>>();
-
-  constructor(
-    private readonly now: () => number,
-    private readonly ttlMs: (value: V) => number,
-  ) {}
-
-  get(key: string, load: () => Promise<V>): Promise<V> {
-    const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > this.now()) return hit.value;
-    if (this.entries.size >= MAX_ENTRIES) this.prune();
-    const value = load();
-    // Until it settles, the entry lives "forever" so concurrent callers join it.
-    const entry: Entry<V> = { value, expiresAt: Number.POSITIVE_INFINITY };
-    this.entries.set(key, entry);
-    value.then(
-      (v) => {
-        entry.expiresAt = this.now() + this.ttlMs(v);
-      },
-      () => {
-        if (this.entries.get(key) === entry) this.entries.delete(key);
-      },
-    );
-    return value;
-  }
-
-  delete(key: string): void {
-    this.entries.delete(key);
-  }
-
-  private prune(): void {
-    const now = this.now();
-    for (const [k, e] of this.entries) if (e.expiresAt <= now) this.entries.delete(k);
-    // Still full (a burst of distinct customers): drop the oldest half, insertion order.
-    if (this.entries.size >= MAX_ENTRIES) {
-      let drop = Math.floor(this.entries.size / 2);
-      for (const k of this.entries.keys()) {
-        if (drop-- <= 0) break;
-        this.entries.delete(k);
-      }
-    }
-  }
-}
-
 interface BillingCaches {
   customerIds: SingleFlightCache<string | null>;
   subscriptions: SingleFlightCache<StripeSubscriptionSummary | null>;
-  meters: SingleFlightCache<StripeMeterSummary | null>;
 }
 
 // Keyed by the deps object (one per running console / test), so tests never share a cache.
@@ -95,21 +61,54 @@ function caches(deps: AppDeps): BillingCaches {
   let c = cachesByDeps.get(deps);
   if (!c) {
     c = {
-      customerIds: new SingleFlightCache(deps.now, (id) =>
-        id === null ? NO_CUSTOMER_TTL_MS : CUSTOMER_TTL_MS,
-      ),
-      subscriptions: new SingleFlightCache(deps.now, () => SUBSCRIPTION_TTL_MS),
-      meters: new SingleFlightCache(deps.now, () => METER_TTL_MS),
+      customerIds: new SingleFlightCache({
+        now: deps.now,
+        ttlMs: (id) => (id === null ? NO_CUSTOMER_TTL_MS : CUSTOMER_TTL_MS),
+        // Both services' writes: a sum of two counters that only grow changes when either does.
+        epoch: () => deps.upstream.unkey.writeEpoch() + deps.upstream.stripe.writeEpoch(),
+      }),
+      subscriptions: new SingleFlightCache({
+        now: deps.now,
+        ttlMs: () => SUBSCRIPTION_TTL_MS,
+        epoch: () => deps.upstream.stripe.writeEpoch(),
+      }),
     };
     cachesByDeps.set(deps, c);
   }
   return c;
 }
 
+// The active meter is a fact about the Stripe account, so it is cached per Stripe client: every
+// deps object built over the same client (one per running console) shares it.
+const metersByClient = new WeakMap<StripeClient, SingleFlightCache<StripeMeterSummary | null>>();
+
+function meterCache(deps: AppDeps): SingleFlightCache<StripeMeterSummary | null> {
+  const client = deps.upstream.stripe;
+  let c = metersByClient.get(client);
+  if (!c) {
+    c = new SingleFlightCache({ now: deps.now, ttlMs: () => METER_TTL_MS });
+    metersByClient.set(client, c);
+  }
+  return c;
+}
+
+/**
+ * A guessed request failed. Only when Stripe refused the guess itself (bad request, not found) is
+ * the exact request worth sending; when Stripe is down, slow or rate limiting, that request would
+ * fare no better, and the panel reports the failure at once.
+ */
+function exactRequestMayHelp(err: unknown): boolean {
+  return err instanceof UpstreamError && (err.kind === "invalid" || err.kind === "not_found");
+}
+
 let catalog: PlanCatalog | undefined;
 const planCatalog = (): PlanCatalog => (catalog ??= loadPlanCatalog());
 
-/** Drop what is cached about a customer (call after a plan change or a Stripe link change). */
+/**
+ * Drop what is cached about a customer at once. The console's own writes through its upstream
+ * clients already invalidate the caches (write epochs); this is for changes they do not see, such
+ * as a Stripe link changed elsewhere, and is called after a plan change for good measure.
+ */
 export function forgetBillingCustomer(
   deps: AppDeps,
   externalId: string,
@@ -175,7 +174,7 @@ function currentSubscription(deps: AppDeps, stripeCustomerId: string) {
 
 function catalogMeter(deps: AppDeps) {
   const { eventName } = planCatalog().meter;
-  return caches(deps).meters.get(eventName, () => deps.upstream.stripe.findActiveMeter(eventName));
+  return meterCache(deps).get(eventName, () => deps.upstream.stripe.findActiveMeter(eventName));
 }
 
 const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
@@ -309,8 +308,26 @@ export async function billingUsage(
 ): Promise<BillingUsage | null> {
   const stripeCustomerId = await resolveStripeCustomerId(deps, externalId);
   if (!stripeCustomerId) return null;
+  const stripe = deps.upstream.stripe;
+  // The period is the subscription's, one round trip away; the guessed window of days around today
+  // holds any monthly period, so its daily buckets are asked for in parallel with the subscription.
+  const today = floorTo(Math.floor(deps.now() / 1000), DAY);
+  const guessed = { start: today - GUESS_DAYS_BEFORE * DAY, end: today + GUESS_DAYS_AFTER * DAY };
+  const meterLookup = catalogMeter(deps);
+  const guess = settle(
+    meterLookup.then((m) =>
+      m
+        ? stripe.meterEventSummaries({
+            meterId: m.id,
+            customerId: stripeCustomerId,
+            ...guessed,
+            grouping: "day",
+          })
+        : null,
+    ),
+  );
   const [catalogMeterFound, subscription] = await Promise.all([
-    catalogMeter(deps),
+    meterLookup,
     currentSubscription(deps, stripeCustomerId),
   ]);
   if (!subscription) return null;
@@ -323,8 +340,7 @@ export async function billingUsage(
   const periodItem = metered ?? subscription.items[0];
   if (!periodItem) return null;
   const meter =
-    catalogMeterFound ??
-    (metered?.meterId ? await deps.upstream.stripe.retrieveMeter(metered.meterId) : null);
+    catalogMeterFound ?? (metered?.meterId ? await stripe.retrieveMeter(metered.meterId) : null);
 
   const start = periodItem.currentPeriodStart;
   const end = periodItem.currentPeriodEnd;
@@ -336,26 +352,33 @@ export async function billingUsage(
   // Day grouping rather than hour: it is what a billing-period chart shows and keeps a month to
   // ≤ 32 buckets (one page). Day buckets need UTC-day-aligned bounds (Stripe rejects others), so the daily series covers
   // whole days around the period. When the period itself is day-aligned (Stripe anchors set at
-  // 00:00 UTC, the sandbox's) those buckets sum to the period exactly: one request. Otherwise the
-  // exact total is a second, ungrouped request over the period, in parallel (minute-aligned
-  // bounds, which a billing period's whole-second anchor rounds to within a minute).
+  // 00:00 UTC, the sandbox's) those buckets sum to the period exactly. Otherwise the exact total
+  // is a second, ungrouped request over the period (minute-aligned bounds, which a billing
+  // period's whole-second anchor rounds to within a minute), sent once the period is known.
   const dayStart = floorTo(start, DAY);
   const dayEnd = ceilTo(end, DAY);
   const aligned = dayStart === start && dayEnd === end;
   const days: { date: string; units: number }[] = [];
   let units = 0;
   if (meter) {
+    let daily: StripeMeterUsageBucket[] | null = null;
+    if (meter === catalogMeterFound && dayStart >= guessed.start && dayEnd <= guessed.end) {
+      const g = await guess;
+      if (g.ok && g.value) daily = g.value.filter((b) => b.start >= dayStart && b.start < dayEnd);
+      else if (!g.ok && !exactRequestMayHelp(g.error)) throw g.error;
+    }
     const [buckets, exact] = await Promise.all([
-      deps.upstream.stripe.meterEventSummaries({
-        meterId: meter.id,
-        customerId: stripeCustomerId,
-        start: dayStart,
-        end: dayEnd,
-        grouping: "day",
-      }),
+      daily ??
+        stripe.meterEventSummaries({
+          meterId: meter.id,
+          customerId: stripeCustomerId,
+          start: dayStart,
+          end: dayEnd,
+          grouping: "day",
+        }),
       aligned
         ? null
-        : deps.upstream.stripe.meterEventSummaries({
+        : stripe.meterEventSummaries({
             meterId: meter.id,
             customerId: stripeCustomerId,
             start: floorTo(start, 60),
@@ -406,9 +429,18 @@ export async function billingUpcomingInvoice(
 ): Promise<BillingUpcomingInvoice | null> {
   const stripeCustomerId = await resolveStripeCustomerId(deps, externalId);
   if (!stripeCustomerId) return null;
+  const stripe = deps.upstream.stripe;
+  // The preview is for a subscription, one round trip away. Without one, Stripe previews the
+  // customer's next upcoming invoice among its subscriptions: asked in parallel, that answer is
+  // kept when it is for the subscription the console shows (a customer's only live one, usually).
+  const guess = settle(stripe.previewUpcomingInvoice(stripeCustomerId));
   const subscription = await currentSubscription(deps, stripeCustomerId);
   if (!subscription) return null;
-  const inv = await deps.upstream.stripe.previewUpcomingInvoice(stripeCustomerId, subscription.id);
+  const g = await guess;
+  let inv;
+  if (g.ok && g.value?.subscriptionId === subscription.id) inv = g.value;
+  else if (!g.ok && !exactRequestMayHelp(g.error)) throw g.error;
+  else inv = await stripe.previewUpcomingInvoice(stripeCustomerId, subscription.id);
   if (!inv) return null;
   return {
     total: inv.total,

@@ -9,6 +9,7 @@
  * is always safe. Nothing outside this file sees an SDK type: each method returns a plain shape.
  */
 import Stripe from "stripe";
+import { WriteEpoch } from "./coalesce";
 import { UpstreamError, kindForStatus } from "./errors";
 
 export interface StripeClientOptions {
@@ -80,6 +81,8 @@ export interface StripeInvoicePreview {
   lines: { description: string | null; amount: number; proration: boolean }[];
   /** Stripe embeds only the first page of lines in a preview. */
   hasMoreLines: boolean;
+  /** The subscription the invoice is for (null: none, e.g. pending invoice items only). */
+  subscriptionId: string | null;
 }
 
 /** A value inside a double-quoted Stripe search string: backslash and quote are escaped. */
@@ -178,6 +181,7 @@ export async function callStripe<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 function toInvoicePreview(inv: Stripe.Invoice): StripeInvoicePreview {
+  const sub = inv.parent?.subscription_details?.subscription;
   return {
     total: inv.total,
     amountDue: inv.amount_due,
@@ -193,6 +197,7 @@ function toInvoicePreview(inv: Stripe.Invoice): StripeInvoicePreview {
         false,
     })),
     hasMoreLines: inv.lines.has_more,
+    subscriptionId: sub === undefined ? null : typeof sub === "string" ? sub : sub.id,
   };
 }
 
@@ -212,6 +217,8 @@ export function createStripeClient(opts: StripeClientOptions) {
   };
 
   const call = callStripe;
+  // Moves around every write, so read caches never hand out an answer that predates one.
+  const writes = new WriteEpoch();
 
   const toCustomer = (c: Stripe.Customer): StripeCustomerSummary => ({
     id: c.id,
@@ -223,6 +230,11 @@ export function createStripeClient(opts: StripeClientOptions) {
   });
 
   return {
+    /** Changes whenever a write through this client starts or settles (see ./coalesce.ts). */
+    writeEpoch(): number {
+      return writes.current;
+    },
+
     async retrieveCustomer(id: string): Promise<StripeCustomerSummary | null> {
       return call(async () => {
         const c = await sdk.customers.retrieve(id, {}, read);
@@ -377,27 +389,29 @@ export function createStripeClient(opts: StripeClientOptions) {
       timestamp: number;
       idempotencyKey: string;
     }): Promise<{ identifier: string; duplicate: boolean }> {
-      try {
-        const ev = await sdk.billing.meterEvents.create(
-          {
-            event_name: p.eventName,
-            payload: p.payload,
-            identifier: p.identifier,
-            timestamp: p.timestamp,
-          },
-          { idempotencyKey: p.idempotencyKey },
-        );
-        return { identifier: ev.identifier, duplicate: false };
-      } catch (err) {
-        if (
-          err instanceof Stripe.errors.StripeInvalidRequestError &&
-          err.param === "identifier" &&
-          /already exists/i.test(err.message)
-        ) {
-          return { identifier: p.identifier, duplicate: true };
+      return writes.around(async () => {
+        try {
+          const ev = await sdk.billing.meterEvents.create(
+            {
+              event_name: p.eventName,
+              payload: p.payload,
+              identifier: p.identifier,
+              timestamp: p.timestamp,
+            },
+            { idempotencyKey: p.idempotencyKey },
+          );
+          return { identifier: ev.identifier, duplicate: false };
+        } catch (err) {
+          if (
+            err instanceof Stripe.errors.StripeInvalidRequestError &&
+            err.param === "identifier" &&
+            /already exists/i.test(err.message)
+          ) {
+            return { identifier: p.identifier, duplicate: true };
+          }
+          throw mapStripeError(err);
         }
-        throw mapStripeError(err);
-      }
+      });
     },
 
     /** A promotional credit grant (goodwill made visible to finance in Stripe). */
@@ -409,23 +423,25 @@ export function createStripeClient(opts: StripeClientOptions) {
       metadata: Record<string, string>;
       idempotencyKey: string;
     }): Promise<{ id: string }> {
-      return call(async () => {
-        const g = await sdk.billing.creditGrants.create(
-          {
-            customer: p.customerId,
-            amount: {
-              type: "monetary",
-              monetary: { value: p.amountCents, currency: p.currency },
+      return writes.around(() =>
+        call(async () => {
+          const g = await sdk.billing.creditGrants.create(
+            {
+              customer: p.customerId,
+              amount: {
+                type: "monetary",
+                monetary: { value: p.amountCents, currency: p.currency },
+              },
+              applicability_config: { scope: { price_type: "metered" } },
+              category: "promotional",
+              name: p.name,
+              metadata: p.metadata,
             },
-            applicability_config: { scope: { price_type: "metered" } },
-            category: "promotional",
-            name: p.name,
-            metadata: p.metadata,
-          },
-          { idempotencyKey: p.idempotencyKey },
-        );
-        return { id: g.id };
-      });
+            { idempotencyKey: p.idempotencyKey },
+          );
+          return { id: g.id };
+        }),
+      );
     },
 
     /** Changes subscription items' prices, prorating (the plan change's Stripe step). */
@@ -436,24 +452,26 @@ export function createStripeClient(opts: StripeClientOptions) {
       prorationDate?: number;
       idempotencyKey: string;
     }): Promise<StripeSubscriptionSummary> {
-      return call(async () => {
-        const sub = await sdk.subscriptions.update(
-          p.subscriptionId,
-          {
-            items: p.items,
-            proration_behavior: "create_prorations",
-            ...(p.prorationDate !== undefined ? { proration_date: p.prorationDate } : {}),
-            expand: ["items.data.price.product"],
-          },
-          { idempotencyKey: p.idempotencyKey },
-        );
-        return {
-          id: sub.id,
-          status: sub.status,
-          created: sub.created,
-          items: sub.items.data.map(toItem),
-        };
-      });
+      return writes.around(() =>
+        call(async () => {
+          const sub = await sdk.subscriptions.update(
+            p.subscriptionId,
+            {
+              items: p.items,
+              proration_behavior: "create_prorations",
+              ...(p.prorationDate !== undefined ? { proration_date: p.prorationDate } : {}),
+              expand: ["items.data.price.product"],
+            },
+            { idempotencyKey: p.idempotencyKey },
+          );
+          return {
+            id: sub.id,
+            status: sub.status,
+            created: sub.created,
+            items: sub.items.data.map(toItem),
+          };
+        }),
+      );
     },
 
     /** `invoices.createPreview` of a price change: what the switch would cost now. */
@@ -485,15 +503,17 @@ export function createStripeClient(opts: StripeClientOptions) {
 
     /**
      * The subscription's upcoming invoice (`invoices.createPreview`), or null when Stripe says there
-     * is none (`invoice_upcoming_none`: e.g. the subscription was canceled meanwhile).
+     * is none (`invoice_upcoming_none`: e.g. the subscription was canceled meanwhile). Without a
+     * subscription id, Stripe previews "the next upcoming invoice from among the customer's
+     * subscriptions"; `subscriptionId` of the answer says which one it picked.
      */
     async previewUpcomingInvoice(
       customerId: string,
-      subscriptionId: string,
+      subscriptionId?: string,
     ): Promise<StripeInvoicePreview | null> {
       try {
         const inv = await sdk.invoices.createPreview(
-          { customer: customerId, subscription: subscriptionId },
+          { customer: customerId, ...(subscriptionId ? { subscription: subscriptionId } : {}) },
           read,
         );
         return toInvoicePreview(inv);

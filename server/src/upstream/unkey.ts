@@ -5,6 +5,7 @@
  */
 import { Unkey } from "@unkey/api";
 import * as errors from "@unkey/api/models/errors";
+import { WriteEpoch } from "./coalesce";
 import { UpstreamError, kindForStatus, retryAfterMs } from "./errors";
 import type { Credits, Page, Pool, UpstreamIdentity, UpstreamKey } from "./types";
 
@@ -164,8 +165,16 @@ export function createUnkeyClient(opts: UnkeyClientOptions) {
     }
   }
 
+  // Moves around every write, so read caches never hand out an answer that predates one.
+  const writes = new WriteEpoch();
+
   return {
     apiId: opts.apiId,
+
+    /** Changes whenever a write through this client starts or settles (see ./coalesce.ts). */
+    writeEpoch(): number {
+      return writes.current;
+    },
 
     async listIdentities(p: { limit: number; cursor?: string | undefined; search?: string }) {
       return call(async () => {
@@ -266,14 +275,16 @@ export function createUnkeyClient(opts: UnkeyClientOptions) {
       operation: "increment" | "decrement" | "set";
       value: number;
     }): Promise<{ remaining: number | null }> {
-      return call(async () => {
-        const r = await sdk.keys.updateCredits({
-          keyId: p.keyId,
-          operation: p.operation,
-          value: p.value,
-        });
-        return { remaining: r.data.remaining ?? null };
-      });
+      return writes.around(() =>
+        call(async () => {
+          const r = await sdk.keys.updateCredits({
+            keyId: p.keyId,
+            operation: p.operation,
+            value: p.value,
+          });
+          return { remaining: r.data.remaining ?? null };
+        }),
+      );
     },
 
     /** Sets a key's credits (remaining + refill), ratelimits and meta in one request. */
@@ -286,13 +297,15 @@ export function createUnkeyClient(opts: UnkeyClientOptions) {
       ratelimits?: Pool[];
       meta?: Record<string, unknown>;
     }): Promise<void> {
-      await call(() =>
-        sdk.keys.updateKey({
-          keyId: p.keyId,
-          ...(p.credits ? { credits: p.credits } : {}),
-          ...(p.ratelimits ? { ratelimits: toRawPools(p.ratelimits) } : {}),
-          ...(p.meta ? { meta: p.meta } : {}),
-        }),
+      await writes.around(() =>
+        call(() =>
+          sdk.keys.updateKey({
+            keyId: p.keyId,
+            ...(p.credits ? { credits: p.credits } : {}),
+            ...(p.ratelimits ? { ratelimits: toRawPools(p.ratelimits) } : {}),
+            ...(p.meta ? { meta: p.meta } : {}),
+          }),
+        ),
       );
     },
 
@@ -302,12 +315,14 @@ export function createUnkeyClient(opts: UnkeyClientOptions) {
       meta?: Record<string, unknown>;
       ratelimits?: Pool[];
     }): Promise<void> {
-      await call(() =>
-        sdk.identities.updateIdentity({
-          identity: p.externalId,
-          ...(p.meta ? { meta: p.meta } : {}),
-          ...(p.ratelimits ? { ratelimits: toRawPools(p.ratelimits) } : {}),
-        }),
+      await writes.around(() =>
+        call(() =>
+          sdk.identities.updateIdentity({
+            identity: p.externalId,
+            ...(p.meta ? { meta: p.meta } : {}),
+            ...(p.ratelimits ? { ratelimits: toRawPools(p.ratelimits) } : {}),
+          }),
+        ),
       );
     },
   };
