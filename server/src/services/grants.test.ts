@@ -331,15 +331,36 @@ describe("server kill between steps", () => {
 
 describe("concurrency", () => {
   it("20 concurrent submissions of one operation → one increment, one meter event", async () => {
-    const before = await remaining(acmeKey);
-    const input = grantInput(100);
-    const results = await Promise.all(
-      Array.from({ length: 20 }, () => createGrant(deps, am, input)),
-    );
-    expect(new Set(results.map((r) => r.id)).size).toBe(1);
-    const final = await deps.repos.operations.byId(input.operationId);
-    expect(final?.state).toBe("done");
-    expect(await remaining(acmeKey)).toBe(before + 100);
-    expect(meterEvents(input.operationId)).toBe(1);
+    // Its own console (store and clients) with an ordinary timeout: 20 parallel reads against the
+    // in-process emulators can outlast the fault tests' 600 ms on a loaded machine, and this test
+    // is about the store's claim, not about timeouts.
+    const own = await createTestDeps({
+      upstream: createUpstream(
+        {
+          unkey: {
+            rootKey: sandbox.credentials.unkeyRootKey,
+            apiId: sandbox.credentials.unkeyApiId,
+            baseUrl: sandbox.unkeyUrl,
+          },
+          stripe: { secretKey: sandbox.credentials.stripeSecretKey, baseUrl: sandbox.stripeUrl },
+        },
+        { readRetryBudgetMs: 0, stripeRetries: 0, timeoutMs: 10_000 },
+      ),
+      now: () => sandbox.clock.now(),
+    });
+    try {
+      const before = await remaining(acmeKey);
+      const input = grantInput(100);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => createGrant(own.deps, am, input)),
+      );
+      expect(new Set(results.map((r) => r.id)).size).toBe(1);
+      const final = await own.deps.repos.operations.byId(input.operationId);
+      expect(final?.state).toBe("done");
+      expect(await remaining(acmeKey)).toBe(before + 100);
+      expect(meterEvents(input.operationId)).toBe(1);
+    } finally {
+      await own.close();
+    }
   });
 });
