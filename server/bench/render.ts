@@ -5,8 +5,8 @@
  * the console is started as a child process in sandbox mode on free ports, as the e2e does. The
  * heaviest demo customer (most verifications in the last 90 days) is read from the child's
  * sandbox SQLite file. Signed in as finance, each run opens a new tab on
- * `/customers/<heaviest>?range=90d` (what the UI asks for: daily buckets) and on
- * `…?range=90d&bucket=hour` (2,160 hourly buckets, the issue's chart).
+ * `/customers/<heaviest>?range=90d` (the "Auto" bucket choice: daily) and on
+ * `…?range=90d&bucket=hour` (the "Hour" choice: 2,160 hourly buckets, the issue's chart).
  *
  * Measured, on the page's own clock (performance.now(), origin = navigation start):
  *  - dataEnd: responseEnd of the tRPC request carrying `usage.timeseries` (Resource Timing; the
@@ -17,10 +17,14 @@
  * "render" = painted − dataEnd: JSON parsing, React Query, shaping the rows, React + Recharts
  * render, layout and paint (and the lazy charts chunk if the HTTP cache does not hold it; one
  * warm-up view per variant runs first). "navigation → chart" = painted.
+ *
+ * The notes say how the chart was drawn (the caption the page shows when it draws fewer points
+ * than there are buckets) and the machine's load average: on a shared 2-core machine the figures
+ * move with whatever else runs, so compare medians of runs made under similar load.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
@@ -118,7 +122,22 @@ interface Sample {
   dataEnd: number;
   painted: number;
   buckets: number | null;
+  /** The chart's "Drawn in steps of …" caption, if it draws fewer points than buckets. */
+  drawing: string | null;
 }
+
+const loadNow = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" / ");
+
+/** Page-side: the drawing caption under the verifications chart, if any. */
+const readDrawing = `(() => {
+  const box = document.querySelector('[role="img"][aria-label=${JSON.stringify(CHART)}]');
+  const card = box && box.closest("section");
+  const note = card && [...card.querySelectorAll("p")].find((p) => p.textContent.startsWith("Drawn in steps of"));
+  return note ? note.textContent : null;
+})()`;
 
 /**
  * Installed before any page script: watches for the chart's first shape and its paint. A string,
@@ -184,7 +203,8 @@ async function view(context: BrowserContext, url: string): Promise<Sample> {
         .find((e) => e.name.includes("usage.timeseries"));
       return { dataEnd: entry ? entry.responseEnd : NaN, painted: window.__chartPaint ?? NaN };
     })()`);
-    return { ...t, buckets };
+    const drawing = await page.evaluate<string | null>(readDrawing);
+    return { ...t, buckets, drawing };
   } finally {
     await page.close();
   }
@@ -213,10 +233,21 @@ async function switchToHourly(context: BrowserContext, url: string): Promise<Sam
       };
       wait();
     })`);
-    return { ...t, buckets: null };
+    const drawing = await page.evaluate<string | null>(readDrawing);
+    return { ...t, buckets: null, drawing };
   } finally {
     await page.close();
   }
+}
+
+/** "every bucket drawn" or the page's caption, e.g. "drawn in steps of 6 hours …". */
+function drawingNote(samples: Sample[]): string {
+  const caption = samples.find((s) => s.drawing)?.drawing;
+  if (!caption) return "every bucket drawn";
+  const m = /^Drawn in steps of ([^,]+), each at its busiest (\w+)/.exec(caption);
+  return m
+    ? `drawn in steps of ${m[1]} at their busiest ${m[2]} (exact in tooltip and table)`
+    : caption;
 }
 
 export async function benchRender(opts: { iterations: number }): Promise<Row[]> {
@@ -229,6 +260,7 @@ export async function benchRender(opts: { iterations: number }): Promise<Row[]> 
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
   });
   const buildMs = performance.now() - tBuild;
+  const loadBefore = loadNow();
   const app = await startConsole(join(scratch, "data"), dist);
   let browser: Browser | null = null;
   try {
@@ -270,7 +302,7 @@ export async function benchRender(opts: { iterations: number }): Promise<Row[]> 
         metric: `${v.name}: data received → chart painted, p50 / p95`,
         value: `${fmtMs(render.p50)} / ${fmtMs(render.p95)}`,
         target: v.target,
-        note: `${buckets === null ? "?" : buckets.toLocaleString("en-US")} buckets; ${heaviest.id} (${heaviest.n.toLocaleString("en-US")} verifications in 90 d); n = ${render.n}, max ${fmtMs(render.max)}`,
+        note: `${buckets === null ? "?" : buckets.toLocaleString("en-US")} buckets; ${drawingNote(samples)}; ${heaviest.id} (${heaviest.n.toLocaleString("en-US")} verifications in 90 d); n = ${render.n}, max ${fmtMs(render.max)}`,
       });
       rows.push({
         section,
@@ -290,14 +322,14 @@ export async function benchRender(opts: { iterations: number }): Promise<Row[]> 
           "90 d daily → hourly in place (loaded page, URL switched): data received → chart painted, p50 / p95",
         value: `${fmtMs(render.p50)} / ${fmtMs(render.p95)}`,
         target: "≤ 200 ms",
-        note: `2,160 buckets replace 90 bars on an idle, fully loaded page (charts chunk already loaded); n = ${render.n}, max ${fmtMs(render.max)}`,
+        note: `2,160 buckets replace 90 bars on an idle, fully loaded page (charts chunk already loaded); ${drawingNote(samples)}; n = ${render.n}, max ${fmtMs(render.max)}`,
       });
     }
     rows.push({
       section,
       metric: "setup",
       value: fmtMs(buildMs),
-      note: `vite build of the working tree; Chromium ${browser.version()}${executablePath ? ` (${executablePath})` : ""}, headless, 1280×900, no CPU throttling`,
+      note: `vite build of the working tree; Chromium ${browser.version()}${executablePath ? ` (${executablePath})` : ""}, headless, 1280×900, no CPU throttling; load average (1 / 5 / 15 min) ${loadBefore} before the runs, ${loadNow()} after`,
     });
     return rows;
   } finally {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { checkCustomRange, timeseriesRequest, usageSearchSchema } from "./search";
+import {
+  checkCustomRange,
+  effectiveBucket,
+  hourlyAllowed,
+  timeseriesRequest,
+  usageSearchSchema,
+} from "./search";
 
 const NOW = Date.parse("2026-11-27T12:00:00Z");
 
@@ -50,5 +56,46 @@ describe("timeseriesRequest", () => {
   });
   it("refuses an invalid custom range", () => {
     expect(timeseriesRequest({ range: "custom" }, NOW).ok).toBe(false);
+  });
+});
+
+describe("bucket override", () => {
+  it("asks for the chosen bucket, or lets the server choose", () => {
+    expect(timeseriesRequest({ range: "90d", bucket: "hour" }, NOW)).toEqual({
+      ok: true,
+      request: { range: "90d", bucket: "hour" },
+    });
+    expect(timeseriesRequest({ range: "90d", bucket: "day" }, NOW)).toEqual({
+      ok: true,
+      request: { range: "90d", bucket: "day" },
+    });
+    expect(timeseriesRequest({ range: "90d" }, NOW)).toEqual({
+      ok: true,
+      request: { range: "90d" },
+    });
+    expect(usageSearchSchema.parse({ bucket: "week" })).toEqual({});
+  });
+  it("allows hours up to 100 days (the server's 2,400 buckets)", () => {
+    expect(hourlyAllowed({ range: "90d" }, NOW)).toBe(true);
+    expect(hourlyAllowed({ range: "custom", from: "2026-08-20", to: "2026-11-27" }, NOW)).toBe(
+      true,
+    );
+    expect(hourlyAllowed({ range: "custom", from: "2026-06-01", to: "2026-11-01" }, NOW)).toBe(
+      false,
+    );
+  });
+  it("falls back to auto when the URL asks for hours over a longer range", () => {
+    const long = { range: "custom", from: "2026-01-01", to: "2026-11-01", bucket: "hour" } as const;
+    expect(effectiveBucket(long, NOW)).toBe("auto");
+    expect(timeseriesRequest(long, NOW)).toEqual({
+      ok: true,
+      request: {
+        range: "custom",
+        from: "2026-01-01T00:00:00.000Z",
+        to: "2026-11-02T00:00:00.000Z",
+      },
+    });
+    expect(effectiveBucket({ ...long, bucket: "day" }, NOW)).toBe("day");
+    expect(effectiveBucket({}, NOW)).toBe("auto");
   });
 });

@@ -24,7 +24,7 @@ export const usageSearchShape = {
   from: z.catch(z.optional(z.string().check(z.regex(DATE_RE))), undefined),
   to: z.catch(z.optional(z.string().check(z.regex(DATE_RE))), undefined),
   key: z.catch(z.optional(z.string().check(z.minLength(1), z.maxLength(200))), undefined),
-  /** Optional bucket override (e.g. `?range=90d&bucket=hour`); no control sets it, links may. */
+  /** Bucket override (e.g. `?range=90d&bucket=hour`), set by the "Buckets" control; absent = auto. */
   bucket: z.catch(z.optional(z.enum(["hour", "day"])), undefined),
 };
 export const usageSearchSchema = z.object(usageSearchShape);
@@ -69,6 +69,39 @@ export function checkCustomRange(
   };
 }
 
+/** Most buckets the server answers (`MAX_BUCKETS` in server/src/domain/buckets.ts). */
+export const MAX_BUCKETS = 2_400;
+const RANGE_DAYS = { "24h": 1, "7d": 7, "30d": 30, "90d": 90 } as const;
+
+export type BucketChoice = "auto" | "hour" | "day";
+export const BUCKET_CHOICES: readonly BucketChoice[] = ["auto", "hour", "day"];
+export const BUCKET_LABELS: Record<BucketChoice, string> = {
+  auto: "Auto",
+  hour: "Hour",
+  day: "Day",
+};
+
+/**
+ * Whether hourly buckets fit the range (at most MAX_BUCKETS of them: 100 days), so the control can
+ * disable "Hour" instead of letting the server refuse it. Unknown (invalid custom range) = yes.
+ */
+export function hourlyAllowed(search: UsageSearch, now: number = Date.now()): boolean {
+  const range = search.range ?? DEFAULT_RANGE;
+  let spanMs: number;
+  if (range === "custom") {
+    const check = checkCustomRange(search.from, search.to, now);
+    if (!check.ok) return true;
+    spanMs = Date.parse(check.to) - Date.parse(check.from);
+  } else spanMs = RANGE_DAYS[range] * DAY_MS;
+  return spanMs / 3_600_000 <= MAX_BUCKETS;
+}
+
+/** The bucket override in effect: the URL's, unless it is too fine for the range (then auto). */
+export function effectiveBucket(search: UsageSearch, now: number = Date.now()): BucketChoice {
+  if (search.bucket === "hour" && !hourlyAllowed(search, now)) return "auto";
+  return search.bucket ?? "auto";
+}
+
 export type TimeseriesRequest = {
   range: UsageRange;
   from?: string;
@@ -84,7 +117,8 @@ export function timeseriesRequest(
 ): { ok: true; request: TimeseriesRequest } | { ok: false; field: "from" | "to"; message: string } {
   const range = search.range ?? DEFAULT_RANGE;
   const keyId = search.key;
-  const bucket = search.bucket ? { bucket: search.bucket } : {};
+  const choice = effectiveBucket(search, now);
+  const bucket = choice === "auto" ? {} : { bucket: choice };
   if (range !== "custom")
     return { ok: true, request: { range, ...(keyId ? { keyId } : {}), ...bucket } };
   const check = checkCustomRange(search.from, search.to, now);

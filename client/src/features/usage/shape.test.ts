@@ -2,10 +2,16 @@ import { describe, expect, it } from "vitest";
 import {
   bucketLabel,
   bucketTick,
+  drawingNote,
+  durationWords,
+  instantAxis,
+  MAX_DRAWN_POINTS,
   orderOutcomes,
   outcomeColor,
   outcomeLabel,
+  peakGroups,
   staleNote,
+  timeAxis,
   toBurndownChart,
   toSpentChart,
   toVerificationChart,
@@ -26,6 +32,19 @@ describe("bucket labels", () => {
       "2026-11-27 23:55–00:00 UTC",
     );
     expect(bucketLabel("2026-11-27T00:00:00Z", "day", 86_400_000)).toBe("2026-11-27 UTC");
+    expect(bucketLabel("2026-11-27T18:00:00Z", "hour", 6 * 3_600_000)).toBe(
+      "2026-11-27 18:00–00:00 UTC",
+    );
+    expect(bucketLabel("2026-11-27T00:00:00Z", "day", 3 * 86_400_000)).toBe(
+      "2026-11-27 – 2026-11-29 UTC",
+    );
+  });
+  it("names bucket and step lengths", () => {
+    expect(durationWords(3_600_000)).toBe("hour");
+    expect(durationWords(6 * 3_600_000)).toBe("6 hours");
+    expect(durationWords(15 * 60_000)).toBe("15 minutes");
+    expect(durationWords(86_400_000)).toBe("day");
+    expect(durationWords(2 * 86_400_000)).toBe("2 days");
   });
 });
 
@@ -79,6 +98,182 @@ describe("toVerificationChart", () => {
     const chart = toVerificationChart({ ...series, counts: { VALID: [0, 0, 0] } });
     expect(chart.total).toBe(0);
     expect(chart.series).toEqual([]);
+  });
+});
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+/** Hourly bucket starts from `from` (ms), n of them. */
+const hours = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i * HOUR);
+
+describe("timeAxis", () => {
+  const from = Date.parse("2026-08-29T10:00:00Z"); // a Saturday, 10:00
+  it("labels 90 days of hours at a few Mondays, never every bucket", () => {
+    const times = hours(from, 2160);
+    const axis = timeAxis(times, "hour");
+    expect(axis.ticks.length).toBeGreaterThanOrEqual(2);
+    expect(axis.ticks.length).toBeLessThanOrEqual(6);
+    expect(axis.unit).toBe("day");
+    for (const t of axis.ticks) {
+      expect(times).toContain(t); // a category of the axis
+      expect(new Date(t).getUTCDay()).toBe(1); // Monday
+      expect(t % DAY).toBe(0); // midnight UTC
+    }
+    expect(axis.ticks.map((t) => bucketTick(t, axis.unit))).toEqual([
+      "Aug 31",
+      "Sep 28",
+      "Oct 26",
+      "Nov 23",
+    ]);
+  });
+  it("keeps hours in the label while ticks are less than a day apart", () => {
+    const axis = timeAxis(hours(Date.parse("2026-11-26T12:00:00Z"), 24), "hour");
+    expect(axis.ticks.map((t) => bucketTick(t, axis.unit))).toEqual([
+      "Nov 26 12:00",
+      "Nov 26 18:00",
+      "Nov 27 00:00",
+      "Nov 27 06:00",
+    ]);
+  });
+  it("labels every bucket when there are few, and every k-th when none is round", () => {
+    expect(timeAxis([1, 2, 3], "hour").ticks).toEqual([1, 2, 3]);
+    const odd = Array.from({ length: 100 }, (_, i) => 1_000 + i * 7_777);
+    const axis = timeAxis(odd, "minute");
+    expect(axis.ticks.length).toBeLessThanOrEqual(6);
+    expect(axis.ticks[0]).toBe(odd[0]);
+  });
+});
+
+describe("instantAxis", () => {
+  it("puts round instants inside the window", () => {
+    const start = Date.parse("2026-11-01T07:30:00Z");
+    const end = Date.parse("2026-12-01T00:00:00Z");
+    const axis = instantAxis(start, end);
+    expect(axis.ticks.length).toBeGreaterThanOrEqual(2);
+    expect(axis.ticks.length).toBeLessThanOrEqual(6);
+    expect(axis.unit).toBe("day");
+    for (const t of axis.ticks) {
+      expect(t).toBeGreaterThanOrEqual(start);
+      expect(t).toBeLessThanOrEqual(end);
+      expect(t % DAY).toBe(0);
+    }
+  });
+  it("falls back to both ends for a window too short for any step", () => {
+    expect(instantAxis(1_000, 2_000).ticks).toEqual([1_000, 2_000]);
+  });
+});
+
+describe("peakGroups", () => {
+  it("draws every bucket when they fit", () => {
+    expect(peakGroups(hours(0, MAX_DRAWN_POINTS), () => 1)).toBeNull();
+  });
+  it("groups 90 days of hours into UTC-aligned 6-hour steps at their busiest hour", () => {
+    const from = Date.parse("2026-08-29T10:00:00Z");
+    const times = hours(from, 2160);
+    const weight = (i: number) => (i * 37) % 11;
+    const groups = peakGroups(times, weight)!;
+    expect(groups.length).toBeLessThanOrEqual(MAX_DRAWN_POINTS);
+    // 10:00 starts a partial group (10:00–12:00), then whole 6-hour groups from 12:00.
+    expect(groups[0]).toMatchObject({ from: 0, to: 2 });
+    expect(groups[1]).toMatchObject({ from: 2, to: 8 });
+    expect(times[groups[1]!.from]! % (6 * HOUR)).toBe(0);
+    // Every bucket in exactly one group, in order, and the peak is the (first) maximum.
+    let next = 0;
+    for (const g of groups) {
+      expect(g.from).toBe(next);
+      next = g.to;
+      const ws = Array.from({ length: g.to - g.from }, (_, k) => weight(g.from + k));
+      expect(weight(g.peak)).toBe(Math.max(...ws));
+      expect(g.peak).toBe(g.from + ws.indexOf(Math.max(...ws)));
+    }
+    expect(next).toBe(times.length);
+  });
+  it("uses the smallest group that fits", () => {
+    const groups = peakGroups(hours(0, 720), () => 0)!;
+    expect(groups.every((g) => g.to - g.from === 2)).toBe(true);
+  });
+});
+
+describe("drawing 90 days of hours", () => {
+  const n = 2160;
+  const from = "2026-08-29T10:00:00.000Z";
+  // Hour i: VALID i % 50, USAGE_EXCEEDED 1 on every 7th hour; spent = VALID.
+  const valid = Array.from({ length: n }, (_, i) => i % 50);
+  const exceeded = Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 1 : 0));
+  const hourly: TimeseriesData = {
+    bucket: "hour",
+    bucketMs: HOUR,
+    from,
+    buckets: n,
+    outcomes: ["VALID", "USAGE_EXCEEDED"],
+    counts: { VALID: valid, USAGE_EXCEEDED: exceeded },
+    spent: valid,
+    stale: null,
+  };
+  const sum = (a: number[]) => a.reduce((s, x) => s + x, 0);
+
+  it("keeps every hour exact in the rows and draws fewer points at real hours' values", () => {
+    const chart = toVerificationChart(hourly);
+    expect(chart.rows).toHaveLength(n);
+    expect(chart.total).toBe(sum(valid) + sum(exceeded));
+    const { drawn } = chart;
+    expect(drawn.bucketsPerStep).toBe(6);
+    expect(drawn.stepMs).toBe(6 * HOUR);
+    expect(drawn.rows.length).toBeLessThanOrEqual(MAX_DRAWN_POINTS);
+    const groups = drawn.groups!;
+    expect(groups).toHaveLength(drawn.rows.length);
+    // The group sums add up to the exact totals: nothing is lost, only not drawn.
+    expect(sum(groups.map((g) => g.sums.VALID ?? 0))).toBe(sum(valid));
+    expect(sum(groups.map((g) => g.sums.USAGE_EXCEEDED ?? 0))).toBe(sum(exceeded));
+    expect(sum(groups.map((g) => g.buckets))).toBe(n);
+    drawn.rows.forEach((row, i) => {
+      const g = groups[i]!;
+      // Drawn values are the busiest hour's, which is a real row of the table.
+      expect(chart.rows).toContain(g.peak);
+      expect(row.VALID).toBe(g.peak.VALID);
+      expect(row.total).toBe(g.peak.total);
+      expect(g.peakLabel).toBe(g.peak.label);
+    });
+    // The second group: 12:00–18:00 on Aug 29, hours 2..7, busiest = hour 7 (VALID 7, +1 exceeded).
+    expect(drawn.rows[1]).toMatchObject({
+      t: Date.parse("2026-08-29T12:00:00Z"),
+      label: "2026-08-29 12:00–18:00 UTC",
+      VALID: 7,
+      USAGE_EXCEEDED: 1,
+      total: 8,
+    });
+    expect(groups[1]).toMatchObject({ buckets: 6, total: 2 + 3 + 4 + 5 + 6 + 7 + 1 });
+    expect(chart.axis.ticks.every((t) => drawn.rows.some((r) => r.t === t))).toBe(true);
+  });
+
+  it("labels every hour as bucketLabel does", () => {
+    const chart = toVerificationChart(hourly);
+    for (const row of chart.rows) expect(row.label).toBe(bucketLabel(row.t, "hour", HOUR));
+    expect(chart.rows[14]!.label).toBe("2026-08-30 00:00–01:00 UTC");
+    expect(chart.rows[13]!.label).toBe("2026-08-29 23:00–00:00 UTC");
+    const quarter = toSpentChart({ ...hourly, bucket: "minute", bucketMs: 15 * 60_000 });
+    for (const row of quarter.rows) expect(row.label).toBe(bucketLabel(row.t, "minute", 900_000));
+  });
+
+  it("does the same for credits spent", () => {
+    const chart = toSpentChart(hourly);
+    expect(chart.rows).toHaveLength(n);
+    expect(chart.total).toBe(sum(valid));
+    expect(chart.drawn.bucketsPerStep).toBe(6);
+    expect(sum(chart.drawn.groups!.map((g) => g.sum))).toBe(sum(valid));
+    expect(chart.drawn.rows[1]).toMatchObject({ spent: 7, label: "2026-08-29 12:00–18:00 UTC" });
+    expect(chart.drawn.groups![1]).toMatchObject({ peak: 7, sum: 27, buckets: 6 });
+  });
+
+  it("says so under the chart, and says nothing when every bucket is drawn", () => {
+    const chart = toVerificationChart(hourly);
+    expect(drawingNote(chart.drawn, chart.rows.length, HOUR)).toBe(
+      "Drawn in steps of 6 hours, each at its busiest hour: 2,160 buckets do not fit the chart's width. The tooltip and the table have exact numbers per hour.",
+    );
+    const small = toVerificationChart(series);
+    expect(small.drawn.rows).toBe(small.rows);
+    expect(small.drawn.groups).toBeNull();
+    expect(drawingNote(small.drawn, small.rows.length, HOUR)).toBeNull();
   });
 });
 

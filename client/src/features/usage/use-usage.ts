@@ -16,7 +16,14 @@ export function useUsageTimeseries(externalId: string, request: TimeseriesReques
   const data = query.data;
   const verifications = useMemo(() => (data ? toVerificationChart(data) : null), [data]);
   const spent = useMemo(() => (data ? toSpentChart(data) : null), [data]);
-  return { query, verifications, spent, stale: data?.stale ?? null, bucket: data?.bucket };
+  return {
+    query,
+    verifications,
+    spent,
+    stale: data?.stale ?? null,
+    bucket: data?.bucket,
+    bucketMs: data?.bucketMs,
+  };
 }
 
 /** Balance since the last refill, projected to the next one, shaped for the burn-down chart. */

@@ -14,7 +14,7 @@ import {
 } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
-import type { ReactNode } from "react";
+import { memo, type ReactNode } from "react";
 import { AnchorLink } from "../../../components/anchor-link";
 import { EmptyState } from "../../../components/empty-state";
 import { ErrorState } from "../../../components/error-state";
@@ -30,6 +30,14 @@ import { PoolsTable } from "./pools-table";
 import { StripePanels, SubscriptionStatusBadge } from "./stripe-panels";
 
 const route = getRouteApi("/_app/customers/$externalId");
+
+// The page re-renders on every change of its URL's search params (the usage section keeps its
+// range there). These panels take only the customer's data, which React Query keeps referentially
+// stable, so memo spares them (and their tables) a re-render per range or bucket switch.
+const KeysPanel = memo(KeysTable);
+const PoolsPanel = memo(PoolsTable);
+const Credits = memo(CreditsPanel);
+const Stripe = memo(StripePanels);
 
 /**
  * `usage` renders the usage charts section: the app composes it in (features do not import each
@@ -102,7 +110,7 @@ export function CustomerPage({
     <Stack gap="lg">
       {back}
       <CustomerHeader data={detail.data} actions={actions?.(detail.data)} />
-      <CreditsPanel summary={detail.data.summary} />
+      <Credits summary={detail.data.summary} />
       <section aria-labelledby="keys-heading">
         <Group justify="space-between" mb="xs" wrap="wrap" gap="xs">
           <Title order={2} size="h4" id="keys-heading">
@@ -113,13 +121,13 @@ export function CustomerPage({
             add to it. Keys at or above the amount are left as they are.
           </Text>
         </Group>
-        <KeysTable keys={detail.data.keys} labelledBy="keys-heading" />
+        <KeysPanel keys={detail.data.keys} labelledBy="keys-heading" />
       </section>
       <section aria-labelledby="pools-heading">
         <Title order={2} size="h4" id="pools-heading" mb="xs">
           Ratelimit pools
         </Title>
-        <PoolsTable data={detail.data} labelledBy="pools-heading" />
+        <PoolsPanel data={detail.data} labelledBy="pools-heading" />
       </section>
       {usage?.(detail.data)}
       {ledger?.(detail.data)}
@@ -127,7 +135,7 @@ export function CustomerPage({
         <Title order={2} size="h4" id="stripe-heading" mb="xs">
           Stripe
         </Title>
-        <StripePanels externalId={externalId} />
+        <Stripe externalId={externalId} />
       </section>
     </Stack>
   );

@@ -26,6 +26,7 @@ export function ChartCard<R>({
   emptyTitle,
   emptyText,
   dimmed = false,
+  note,
   rows,
   columns,
   rowKey,
@@ -44,6 +45,8 @@ export function ChartCard<R>({
   emptyTitle: string;
   emptyText: string;
   dimmed?: boolean;
+  /** Shown under the chart, outside the image: e.g. how the drawing simplifies the data. */
+  note?: ReactNode;
   rows: R[];
   columns: TableColumn<R>[];
   rowKey: (row: R) => string | number;
@@ -83,6 +86,11 @@ export function ChartCard<R>({
           >
             <Suspense fallback={<Skeleton height={240} />}>{children}</Suspense>
           </div>
+          {note && (
+            <Text size="xs" c="dimmed" mt={4}>
+              {note}
+            </Text>
+          )}
           <details onToggle={(e) => setOpen(e.currentTarget.open)} style={{ marginTop: 8 }}>
             <summary style={{ cursor: "pointer", fontSize: "var(--mantine-font-size-sm)" }}>
               Show as table

@@ -1,7 +1,8 @@
-// Recharts lives only in this module, which the usage section loads with React.lazy: nothing of it
-// reaches the directory's first load. These components only render rows the hooks have shaped.
+// Recharts lives only in this module, which the usage section loads with a dynamic import: nothing
+// of it reaches the directory's first load. These components only render rows the hooks have
+// shaped, and are memoised on them.
 import { Group, Paper, Stack, Text } from "@mantine/core";
-import type { ReactNode } from "react";
+import { memo, useMemo, type ReactNode } from "react";
 import {
   Area,
   AreaChart,
@@ -15,26 +16,109 @@ import {
   Tooltip,
   XAxis,
   YAxis,
+  type BaseTickContentProps,
 } from "recharts";
 import { formatNumber, formatUtcInstant } from "../../../lib/format";
 import {
   BALANCE_COLOR,
+  bucketTick,
+  durationWords,
   PROJECTED_COLOR,
   REFILL_COLOR,
   SPENT_COLOR,
   type BurndownChart as BurndownChartData,
+  type Drawing,
   type Series,
+  type SpentChart as SpentChartData,
   type SpentRow,
+  type TimeAxis,
   type VerificationChart as VerificationChartData,
+  type VerificationRow,
 } from "../shape";
 
 const HEIGHT = 240;
-const AXIS_TICK = { fill: "var(--mantine-color-dimmed)", fontSize: 11 };
+
+/**
+ * Axis labels as plain SVG text. Recharts' own <Text> measures every word of every label in the
+ * DOM (to wrap them); these short labels never wrap, so that work is skipped.
+ */
+function renderAxisTick({
+  x,
+  y,
+  payload,
+  index,
+  textAnchor,
+  verticalAnchor,
+  tickFormatter,
+}: BaseTickContentProps) {
+  const value: unknown = payload.value;
+  const label = tickFormatter ? tickFormatter(value, index) : String(value);
+  // The offsets Recharts' <Text> uses for these anchors.
+  const dy = verticalAnchor === "start" ? "0.71em" : verticalAnchor === "middle" ? "0.355em" : 0;
+  return (
+    <text
+      x={x}
+      y={y}
+      dy={dy}
+      textAnchor={textAnchor}
+      fill="var(--mantine-color-dimmed)"
+      fontSize={11}
+    >
+      {label}
+    </text>
+  );
+}
+
 const GRID_STROKE = "var(--mantine-color-default-border)";
 /** Bars read well up to about this many buckets; beyond it a stepped area is clearer. */
 const MAX_BARS = 180;
 
 const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
+
+// CartesianGrid works out vertical line positions from the x axis even with `vertical={false}`
+// (measuring tick labels to do so); there are no vertical lines here, so it gets none.
+const noVerticalLines = () => [];
+
+/**
+ * The bucket x axis: one category per bucket start, labelled only at the few round instants the
+ * shaping chose (see `timeAxis`), so Recharts never measures thousands of labels.
+ */
+function timeXAxis(axis: TimeAxis) {
+  return (
+    <XAxis
+      dataKey="t"
+      ticks={axis.ticks}
+      tickFormatter={(t: number) => bucketTick(t, axis.unit)}
+      tick={renderAxisTick}
+      minTickGap={16}
+      tickLine={false}
+    />
+  );
+}
+
+/** A count axis: its ~5 ticks are all shown (`interval={0}`), so Recharts measures no labels. */
+function countYAxis() {
+  return (
+    <YAxis
+      tick={renderAxisTick}
+      tickFormatter={(v: number) => compact.format(v)}
+      width={48}
+      allowDecimals={false}
+      interval={0}
+    />
+  );
+}
+
+function horizontalGrid() {
+  return (
+    <CartesianGrid
+      stroke={GRID_STROKE}
+      strokeDasharray="3 3"
+      vertical={false}
+      verticalCoordinatesGenerator={noVerticalLines}
+    />
+  );
+}
 
 function TooltipBox({ title, children }: { title: string; children: ReactNode }) {
   return (
@@ -106,14 +190,109 @@ export function ChartLegend({
 
 type TooltipArgs<R> = { active?: boolean; payload?: readonly { payload?: R }[] };
 
-export function VerificationsChart({ chart }: { chart: VerificationChartData }) {
-  const { rows, series } = chart;
-  const tooltip = ({ active, payload }: TooltipArgs<(typeof rows)[number]>) => {
+/** The drawn group a tooltip row belongs to (drawn rows are keyed by their start). */
+function useGroupAt<R extends { t: number }, G>(drawn: Drawing<R, G>): Map<number, G> | null {
+  return useMemo(
+    () =>
+      drawn.groups ? new Map(drawn.rows.map((r, i) => [r.t, drawn.groups![i]!] as const)) : null,
+    [drawn],
+  );
+}
+
+/**
+ * A tooltip for a drawn group: per line, the busiest bucket (what is drawn) and the exact sum over
+ * the group, so nothing the drawing leaves out is lost on hover.
+ */
+function GroupTooltip({
+  title,
+  peakLabel,
+  bucketWord,
+  stepWord,
+  lines,
+}: {
+  title: string;
+  peakLabel: string;
+  bucketWord: string;
+  stepWord: string;
+  lines: { key: string; color: string; label: string; peak: number; sum: number }[];
+}) {
+  const cell = { padding: "1px 0 1px 12px", textAlign: "right", fontFamily: "monospace" } as const;
+  return (
+    <TooltipBox title={title}>
+      <table style={{ borderCollapse: "collapse", fontSize: "var(--mantine-font-size-xs)" }}>
+        <thead>
+          <tr>
+            <th />
+            <th style={{ ...cell, fontFamily: undefined, fontWeight: 500 }}>
+              busiest {bucketWord}
+            </th>
+            <th style={{ ...cell, fontFamily: undefined, fontWeight: 500 }}>all {stepWord}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {lines.map((l) => (
+            <tr key={l.key}>
+              <td style={{ padding: "1px 0" }}>
+                <Group gap={6} wrap="nowrap">
+                  <Swatch color={l.color} />
+                  {l.label}
+                </Group>
+              </td>
+              <td style={cell}>{formatNumber(l.peak)}</td>
+              <td style={cell}>{formatNumber(l.sum)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Text size="xs" c="dimmed">
+        Drawn at the busiest {bucketWord}: {peakLabel}
+      </Text>
+    </TooltipBox>
+  );
+}
+
+// Memoised on the shaped data: a URL change that leaves the data alone (another panel's filter, the
+// placeholder while the next range loads) does not redraw the chart.
+export const VerificationsChart = memo(function VerificationsChart({
+  chart,
+}: {
+  chart: VerificationChartData;
+}) {
+  const { series, drawn } = chart;
+  const groupAt = useGroupAt(drawn);
+  const top = [...series].reverse();
+  const tooltip = ({ active, payload }: TooltipArgs<VerificationRow>) => {
     const row = payload?.[0]?.payload;
     if (!active || !row) return null;
+    const group = groupAt?.get(row.t);
+    if (group)
+      return (
+        <GroupTooltip
+          title={row.label}
+          peakLabel={group.peakLabel}
+          bucketWord={durationWords(drawn.stepMs / drawn.bucketsPerStep)}
+          stepWord={durationWords((drawn.stepMs / drawn.bucketsPerStep) * group.buckets)}
+          lines={[
+            ...top.map((s) => ({
+              key: s.key,
+              color: s.color,
+              label: s.label,
+              peak: Number(group.peak[s.key] ?? 0),
+              sum: group.sums[s.key] ?? 0,
+            })),
+            {
+              key: "total",
+              color: "transparent",
+              label: "Total",
+              peak: group.peak.total,
+              sum: group.total,
+            },
+          ]}
+        />
+      );
     return (
       <TooltipBox title={row.label}>
-        {[...series].reverse().map((s: Series) => (
+        {top.map((s: Series) => (
           <TooltipLine
             key={s.key}
             color={s.color}
@@ -127,22 +306,17 @@ export function VerificationsChart({ chart }: { chart: VerificationChartData }) 
   };
   const common = (
     <>
-      <CartesianGrid stroke={GRID_STROKE} strokeDasharray="3 3" vertical={false} />
-      <XAxis dataKey="tick" tick={AXIS_TICK} minTickGap={24} tickLine={false} />
-      <YAxis
-        tick={AXIS_TICK}
-        tickFormatter={(v: number) => compact.format(v)}
-        width={48}
-        allowDecimals={false}
-      />
+      {horizontalGrid()}
+      {timeXAxis(chart.axis)}
+      {countYAxis()}
       <Tooltip content={tooltip} cursor={{ fill: "var(--mantine-color-default-hover)" }} />
     </>
   );
   return (
     <>
       <ResponsiveContainer width="100%" height={HEIGHT}>
-        {rows.length <= MAX_BARS ? (
-          <BarChart data={rows} accessibilityLayer={false} barCategoryGap={0}>
+        {drawn.rows.length <= MAX_BARS ? (
+          <BarChart data={drawn.rows} accessibilityLayer={false} barCategoryGap={0}>
             {common}
             {series.map((s) => (
               <Bar
@@ -155,7 +329,7 @@ export function VerificationsChart({ chart }: { chart: VerificationChartData }) 
             ))}
           </BarChart>
         ) : (
-          <AreaChart data={rows} accessibilityLayer={false}>
+          <AreaChart data={drawn.rows} accessibilityLayer={false}>
             {common}
             {series.map((s) => (
               <Area
@@ -167,6 +341,7 @@ export function VerificationsChart({ chart }: { chart: VerificationChartData }) 
                 fill={s.color}
                 fillOpacity={0.9}
                 isAnimationActive={false}
+                activeDot={false}
               />
             ))}
           </AreaChart>
@@ -182,12 +357,33 @@ export function VerificationsChart({ chart }: { chart: VerificationChartData }) 
       />
     </>
   );
-}
+});
 
-export function SpentChart({ rows }: { rows: SpentRow[] }) {
+export const SpentChart = memo(function SpentChart({ chart }: { chart: SpentChartData }) {
+  const { drawn } = chart;
+  const groupAt = useGroupAt(drawn);
   const tooltip = ({ active, payload }: TooltipArgs<SpentRow>) => {
     const row = payload?.[0]?.payload;
     if (!active || !row) return null;
+    const group = groupAt?.get(row.t);
+    if (group)
+      return (
+        <GroupTooltip
+          title={row.label}
+          peakLabel={group.peakLabel}
+          bucketWord={durationWords(drawn.stepMs / drawn.bucketsPerStep)}
+          stepWord={durationWords((drawn.stepMs / drawn.bucketsPerStep) * group.buckets)}
+          lines={[
+            {
+              key: "spent",
+              color: SPENT_COLOR,
+              label: "Credits spent",
+              peak: group.peak,
+              sum: group.sum,
+            },
+          ]}
+        />
+      );
     return (
       <TooltipBox title={row.label}>
         <TooltipLine color={SPENT_COLOR} label="Credits spent" value={formatNumber(row.spent)} />
@@ -197,19 +393,19 @@ export function SpentChart({ rows }: { rows: SpentRow[] }) {
   return (
     <>
       <ResponsiveContainer width="100%" height={HEIGHT}>
-        {rows.length <= MAX_BARS ? (
-          <BarChart data={rows} accessibilityLayer={false} barCategoryGap={0}>
-            <CartesianGrid stroke={GRID_STROKE} strokeDasharray="3 3" vertical={false} />
-            <XAxis dataKey="tick" tick={AXIS_TICK} minTickGap={24} tickLine={false} />
-            <YAxis tick={AXIS_TICK} tickFormatter={(v: number) => compact.format(v)} width={48} />
+        {drawn.rows.length <= MAX_BARS ? (
+          <BarChart data={drawn.rows} accessibilityLayer={false} barCategoryGap={0}>
+            {horizontalGrid()}
+            {timeXAxis(chart.axis)}
+            {countYAxis()}
             <Tooltip content={tooltip} cursor={{ fill: "var(--mantine-color-default-hover)" }} />
             <Bar dataKey="spent" fill={SPENT_COLOR} isAnimationActive={false} />
           </BarChart>
         ) : (
-          <AreaChart data={rows} accessibilityLayer={false}>
-            <CartesianGrid stroke={GRID_STROKE} strokeDasharray="3 3" vertical={false} />
-            <XAxis dataKey="tick" tick={AXIS_TICK} minTickGap={24} tickLine={false} />
-            <YAxis tick={AXIS_TICK} tickFormatter={(v: number) => compact.format(v)} width={48} />
+          <AreaChart data={drawn.rows} accessibilityLayer={false}>
+            {horizontalGrid()}
+            {timeXAxis(chart.axis)}
+            {countYAxis()}
             <Tooltip content={tooltip} />
             <Area
               dataKey="spent"
@@ -218,6 +414,7 @@ export function SpentChart({ rows }: { rows: SpentRow[] }) {
               fill={SPENT_COLOR}
               fillOpacity={0.9}
               isAnimationActive={false}
+              activeDot={false}
             />
           </AreaChart>
         )}
@@ -225,14 +422,9 @@ export function SpentChart({ rows }: { rows: SpentRow[] }) {
       <ChartLegend items={[{ key: "spent", label: "Credits spent", color: SPENT_COLOR }]} />
     </>
   );
-}
+});
 
-const shortInstant = (t: number) => {
-  const s = formatUtcInstant(t); // "2026-11-27 14:00 UTC"
-  return s.slice(5, 16);
-};
-
-export function BurndownChart({ chart }: { chart: BurndownChartData }) {
+export const BurndownChart = memo(function BurndownChart({ chart }: { chart: BurndownChartData }) {
   type Row = BurndownChartData["rows"][number];
   const tooltip = ({ active, payload }: TooltipArgs<Row>) => {
     const row = payload?.[0]?.payload;
@@ -256,18 +448,24 @@ export function BurndownChart({ chart }: { chart: BurndownChartData }) {
     <>
       <ResponsiveContainer width="100%" height={HEIGHT}>
         <ComposedChart data={chart.rows} accessibilityLayer={false} margin={{ top: 16, right: 16 }}>
-          <CartesianGrid stroke={GRID_STROKE} strokeDasharray="3 3" vertical={false} />
+          {horizontalGrid()}
           <XAxis
             dataKey="t"
             type="number"
             scale="time"
             domain={chart.domain}
-            tick={AXIS_TICK}
-            tickFormatter={shortInstant}
-            minTickGap={32}
+            ticks={chart.axis.ticks}
+            tick={renderAxisTick}
+            tickFormatter={(t: number) => bucketTick(t, chart.axis.unit)}
+            minTickGap={16}
             tickLine={false}
           />
-          <YAxis tick={AXIS_TICK} tickFormatter={(v: number) => compact.format(v)} width={48} />
+          <YAxis
+            tick={renderAxisTick}
+            tickFormatter={(v: number) => compact.format(v)}
+            width={48}
+            interval={0}
+          />
           <Tooltip content={tooltip} />
           {chart.markers.map((m) => (
             <ReferenceLine
@@ -341,4 +539,4 @@ export function BurndownChart({ chart }: { chart: BurndownChartData }) {
       />
     </>
   );
-}
+});

@@ -4,37 +4,77 @@ import {
   NativeSelect,
   SegmentedControl,
   SimpleGrid,
+  Skeleton,
   Stack,
   Text,
   TextInput,
   Title,
 } from "@mantine/core";
-import { lazy } from "react";
+import { useEffect, useState } from "react";
 import { useNow } from "../../../components/use-now";
 import { formatForecast, formatNumber, formatUtcInstant } from "../../../lib/format";
 import {
+  BUCKET_CHOICES,
+  BUCKET_LABELS,
   DEFAULT_RANGE,
+  effectiveBucket,
+  hourlyAllowed,
+  MAX_BUCKETS,
   RANGE_LABELS,
   timeseriesRequest,
   USAGE_RANGES,
   type UsageSearch,
 } from "../search";
-import { staleNote, type BurndownRow, type SpentRow, type VerificationRow } from "../shape";
+import {
+  drawingNote,
+  durationWords,
+  staleNote,
+  type BurndownRow,
+  type SpentRow,
+  type VerificationRow,
+} from "../shape";
 import { useBurndown, useUsageTimeseries } from "../use-usage";
 import { ChartCard, type TableColumn } from "./chart-card";
+import type * as UsageCharts from "./usage-charts";
 import classes from "./usage-section.module.css";
 
-// Recharts (≈100 KB gzip) loads only when a chart is about to show.
-const chartsModule = () => import("./usage-charts");
-const VerificationsChart = lazy(() =>
-  chartsModule().then((m) => ({ default: m.VerificationsChart })),
-);
-const SpentChart = lazy(() => chartsModule().then((m) => ({ default: m.SpentChart })));
-const BurndownChart = lazy(() => chartsModule().then((m) => ({ default: m.BurndownChart })));
+// Recharts (≈100 KB gzip) lives in its own chunk, fetched when this section mounts, while the usage
+// request is in flight. Not React.lazy: a lazy component suspends on its first render even when
+// the chunk is already there, and React 19 then holds the reveal back for up to 300 ms (its
+// Suspense fallback throttle), which was most of the "data received → chart painted" time.
+type ChartsModule = typeof UsageCharts;
+let chartsModule: ChartsModule | null = null;
+let chartsLoading: Promise<ChartsModule> | null = null;
+function loadCharts(): Promise<ChartsModule> {
+  chartsLoading ??= import("./usage-charts").then(
+    (m) => (chartsModule = m),
+    (err: unknown) => {
+      chartsLoading = null; // a later mount tries again
+      throw err;
+    },
+  );
+  return chartsLoading;
+}
+
+/** The charts module once loaded; `failed` when its chunk could not be fetched. */
+function useCharts(): { charts: ChartsModule | null; failed: boolean } {
+  const [charts, setCharts] = useState(chartsModule);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    if (charts) return;
+    let live = true;
+    loadCharts().then(
+      (m) => live && setCharts(m),
+      () => live && setFailed(true),
+    );
+    return () => {
+      live = false;
+    };
+  }, [charts]);
+  return { charts, failed };
+}
 
 export type UsageKeyOption = { keyId: string; name: string | null; start: string };
-
-const BUCKET_WORDS = { minute: "minute", hour: "hour", day: "day" } as const;
 
 export function UsageSection({
   externalId,
@@ -49,12 +89,24 @@ export function UsageSection({
   onSearchChange: (patch: Partial<UsageSearch>) => void;
 }) {
   const now = useNow();
+  const { charts, failed } = useCharts();
+  const chartFallback = failed ? (
+    <Text size="sm" c="dimmed" role="status">
+      The chart could not be loaded (network error). Reload the page to try again; the table below
+      has the same data.
+    </Text>
+  ) : (
+    <Skeleton height={240} />
+  );
   const range = search.range ?? DEFAULT_RANGE;
   const keyId = keys.some((k) => k.keyId === search.key) ? search.key : undefined;
   const req = timeseriesRequest({ ...search, key: keyId }, now);
+  const hourOk = hourlyAllowed(search, now);
+  const bucketChoice = effectiveBucket(search, now);
   const ts = useUsageTimeseries(externalId, req.ok ? req.request : null);
   const burn = useBurndown(externalId, keyId);
-  const bucketWord = ts.bucket ? BUCKET_WORDS[ts.bucket] : "bucket";
+  // "per hour", "per 6 hours" (30 days are drawn in 6-hour buckets), "per day".
+  const bucketWord = ts.bucketMs ? durationWords(ts.bucketMs) : "bucket";
   const scope = keyId ? `key ${keys.find((k) => k.keyId === keyId)?.name ?? keyId}` : "all keys";
   const rangeText =
     range === "custom"
@@ -131,6 +183,29 @@ export function UsageSection({
                 data={USAGE_RANGES.map((r) => ({ value: r, label: RANGE_LABELS[r] }))}
               />
             </div>
+            <div>
+              <Text size="sm" fw={500} mb={4} id="usage-bucket-label">
+                Buckets
+              </Text>
+              <SegmentedControl
+                size="xs"
+                aria-labelledby="usage-bucket-label"
+                value={bucketChoice}
+                onChange={(v) =>
+                  onSearchChange({ bucket: v === "hour" || v === "day" ? v : undefined })
+                }
+                data={BUCKET_CHOICES.map((b) => ({
+                  value: b,
+                  label: BUCKET_LABELS[b],
+                  disabled: b === "hour" && !hourOk,
+                }))}
+                title={
+                  hourOk
+                    ? undefined
+                    : `Hourly buckets need a range of ${MAX_BUCKETS / 24} days or less`
+                }
+              />
+            </div>
             {range === "custom" && (
               <>
                 <TextInput
@@ -204,11 +279,17 @@ export function UsageSection({
                 : req.message
             }
             dimmed={ts.query.isPlaceholderData}
+            note={
+              ts.verifications && ts.bucketMs
+                ? drawingNote(ts.verifications.drawn, ts.verifications.rows.length, ts.bucketMs)
+                : null
+            }
             rows={ts.verifications?.rows ?? []}
             columns={verificationColumns}
             rowKey={(r) => r.t}
           >
-            {ts.verifications && <VerificationsChart chart={ts.verifications} />}
+            {ts.verifications &&
+              (charts ? <charts.VerificationsChart chart={ts.verifications} /> : chartFallback)}
           </ChartCard>
           <ChartCard
             title="Credits spent"
@@ -230,11 +311,16 @@ export function UsageSection({
                 : req.message
             }
             dimmed={ts.query.isPlaceholderData}
+            note={
+              ts.spent && ts.bucketMs
+                ? drawingNote(ts.spent.drawn, ts.spent.rows.length, ts.bucketMs)
+                : null
+            }
             rows={ts.spent?.rows ?? []}
             columns={spentColumns}
             rowKey={(r) => r.t}
           >
-            {ts.spent && <SpentChart rows={ts.spent.rows} />}
+            {ts.spent && (charts ? <charts.SpentChart chart={ts.spent} /> : chartFallback)}
           </ChartCard>
         </SimpleGrid>
         <ChartCard
@@ -265,7 +351,7 @@ export function UsageSection({
           columns={burnColumns}
           rowKey={(r) => r.t}
         >
-          {burn.chart && <BurndownChart chart={burn.chart} />}
+          {burn.chart && (charts ? <charts.BurndownChart chart={burn.chart} /> : chartFallback)}
         </ChartCard>
       </Stack>
     </section>
