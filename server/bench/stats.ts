@@ -1,4 +1,5 @@
 /** Small measuring helpers for `pnpm bench`: percentiles, timers, RSS sampling, machine facts. */
+import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -35,19 +36,74 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
   return { ms: performance.now() - t, value };
 }
 
-/** Samples this process's RSS every `everyMs` until stopped; returns the peak in bytes. */
-export function rssSampler(everyMs = 25) {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, everyMs);
-  timer.unref();
-  return {
-    stop(): number {
-      clearInterval(timer);
-      return Math.max(peak, process.memoryUsage.rss());
-    },
+export interface MemoryAtPeak {
+  /** Highest RSS seen (bytes): sampled, or the kernel's high-water mark when it is higher. */
+  peak: number;
+  /** `process.memoryUsage()` taken at the highest sampled RSS: heap vs external vs the rest. */
+  atPeak: NodeJS.MemoryUsage;
+  /** Highest RSS seen by the 25 ms samples alone. */
+  sampled: number;
+  /** The kernel's high-water mark since the sampler started (Linux), or null. */
+  kernel: number | null;
+}
+
+/**
+ * Linux keeps a process's peak RSS (VmHWM in /proc/self/status); writing "5" to
+ * /proc/self/clear_refs starts it over. Unlike a timer-driven sample it also sees the peaks of
+ * long synchronous stretches (better-sqlite3 calls chained through promises never yield to
+ * timers). Both return false/null where unavailable.
+ */
+export function resetKernelPeakRss(): boolean {
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+export function kernelPeakRss(): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+    return m?.[1] ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Samples this process's RSS every `everyMs` until stopped; `stop()` returns the peak in bytes,
+ * `stopDetailed()` also the breakdown (V8 heap, external/array buffers) taken at the highest
+ * sample. RSS minus heapTotal minus external is mostly native memory: SQLite's page cache and
+ * statements, code, malloc arenas, the tsx loader thread. With `kernelPeak`, the kernel's
+ * high-water mark is reset at the start and counted at the end (one such sampler at a time).
+ */
+export function rssSampler(everyMs = 25, opts: { kernelPeak?: boolean } = {}) {
+  const kernel = opts.kernelPeak === true && resetKernelPeakRss();
+  let atPeak = process.memoryUsage();
+  let peak = atPeak.rss;
+  const sample = () => {
+    const rss = process.memoryUsage.rss();
+    if (rss > peak) {
+      // Only on a new peak: memoryUsage() walks the heap spaces, rss() alone does not.
+      atPeak = process.memoryUsage();
+      peak = Math.max(rss, atPeak.rss);
+    }
   };
+  const timer = setInterval(sample, everyMs);
+  timer.unref();
+  const stopDetailed = (): MemoryAtPeak => {
+    clearInterval(timer);
+    sample();
+    const hwm = kernel ? kernelPeakRss() : null;
+    return { peak: Math.max(peak, hwm ?? 0), atPeak, sampled: peak, kernel: hwm };
+  };
+  return { stop: (): number => stopDetailed().peak, stopDetailed };
+}
+
+/** "heap 80 MB, external 3 MB, other 150 MB" for a `process.memoryUsage()`. */
+export function fmtMemory(m: NodeJS.MemoryUsage): string {
+  const other = m.rss - m.heapTotal - m.external;
+  return `heap ${fmtMB(m.heapUsed)} used of ${fmtMB(m.heapTotal)}, external ${fmtMB(m.external)} (array buffers ${fmtMB(m.arrayBuffers)}), native/other ${fmtMB(other)}`;
 }
 
 export const fmtMs = (ms: number) =>

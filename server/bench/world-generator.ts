@@ -195,3 +195,54 @@ export function bulkInsertUsageRollups(db: Database.Database, now: number): Usag
   })();
   return { rows, verifications, fromMs, toMs, ms: performance.now() - t };
 }
+
+export interface RecentVerificationStats {
+  rows: number;
+  keys: number;
+  credits: number;
+  ms: number;
+}
+
+/**
+ * Raw verification events in the last 24 hours for three bench keys in four (one VALID event
+ * each, 1–50 credits), so the directory sync's usage question (`key_verifications_v1` grouped by
+ * key, one `sumIf` column per refill-period start) returns a row for most of the 300k keys, in
+ * pages, as it would in production. Only the raw table is written: the per-day rollups stay as
+ * `bulkInsertUsageRollups` wrote them, so the finance figures (which read the rollups) do not
+ * move.
+ */
+export function bulkInsertRecentVerifications(
+  db: Database.Database,
+  now: number,
+): RecentVerificationStats {
+  const t = performance.now();
+  const keys = db
+    .prepare(
+      `SELECT k.id AS keyId, i.external_id AS ext, a.keyspace_id AS ks, k.seq AS seq FROM unkey_keys k
+       JOIN unkey_identities i ON i.id = k.identity_id JOIN unkey_apis a ON a.id = k.api_id
+       WHERE k.id LIKE 'key_bench%'`,
+    )
+    .iterate() as IterableIterator<{ keyId: string; ext: string; ks: string; seq: number }>;
+  const ins = db.prepare(
+    `INSERT INTO unkey_verifications (time, request_id, key_space_id, key_id, external_id, outcome, region, tags, spent_credits)
+     VALUES (?, NULL, ?, ?, ?, 'VALID', 'bench', '[]', ?)`,
+  );
+  // Collected first: better-sqlite3 does not allow writes while a read statement iterates.
+  const rows: [number, string, string, string, number][] = [];
+  let n = 0;
+  for (const k of keys) {
+    n++;
+    if (k.seq % 4 === 3) continue;
+    // Spread over the last 23 hours, at least a minute ago.
+    const time = now - 60_000 - ((k.seq * 7_919) % (23 * 3_600_000));
+    rows.push([time, k.ks, k.keyId, k.ext, 1 + ((k.seq * 104_729) % 50)]);
+  }
+  let credits = 0;
+  db.transaction(() => {
+    for (const r of rows) {
+      ins.run(...r);
+      credits += r[4];
+    }
+  })();
+  return { rows: rows.length, keys: n, credits, ms: performance.now() - t };
+}

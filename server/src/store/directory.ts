@@ -1,9 +1,10 @@
 /**
  * The directory read model: customers (identities joined with Stripe, plus the orphans), their
- * keys, and the Stripe customers last listed. Portable SQL through Kysely; the one SQLite-specific
- * piece (FTS5 search) comes from directory-fts.ts.
+ * keys, and the Stripe customers last listed. Portable SQL through Kysely; the SQLite-specific
+ * pieces are FTS5 search (directory-fts.ts) and batches passed as one JSON parameter read with
+ * `json_each` / `->>` (`jsonRows`; PostgreSQL has `json_array_elements` and `->>`).
  */
-import { sql, type Expression, type Kysely, type SqlBool } from "kysely";
+import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from "kysely";
 import type { ExpressionBuilder, SelectQueryBuilder } from "kysely";
 import { FTS_MIN_TERM, ftsMatchIds, pauseDirectoryFts, resumeDirectoryFts } from "./directory-fts";
 import type { Database, DirectoryCustomer, DirectoryKey, DirectoryKind } from "./schema";
@@ -163,6 +164,52 @@ const keyDiffers = sql<SqlBool>`${sql.raw(
 )}`;
 
 const BATCH = 400; // rows per multi-row statement: under SQLite's 32k bound-parameter limit
+const JSON_BATCH = 2000; // rows per JSON parameter (one statement each)
+
+/**
+ * Rows passed as one JSON parameter (`[[v0, v1, …], …]`), read as a subquery with the given
+ * column names. The sync writes every page this way rather than as a VALUES list with one bound
+ * parameter per cell: a prepared SQLite statement with 1,600 parameters holds ~130 KB of native
+ * memory (a JSON-fed one ~10 KB) until V8 collects its wrapper, and V8, which cannot see that
+ * memory, collects it seconds later: at 20 pages a second that was tens of MB of RSS.
+ */
+function jsonRows(rows: unknown[][], columns: readonly string[]): RawBuilder<unknown> {
+  const select = columns.map((c, i) => `value ->> ${i} AS ${c}`).join(", ");
+  return sql`(SELECT ${sql.raw(select)} FROM json_each(${JSON.stringify(rows)}))`;
+}
+
+/** `(SELECT value FROM json_each(?))`: a list of strings as one parameter, for `IN`. */
+function jsonList(values: readonly string[]): RawBuilder<string> {
+  return sql<string>`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
+}
+
+const KEY_COLUMNS = [
+  "key_id",
+  "owner",
+  "external_id",
+  "identity_id",
+  "start",
+  "name",
+  "enabled",
+  "remaining",
+  "refill_interval",
+  "refill_amount",
+  "refill_day",
+  "last_used_at",
+  "next_refill_at",
+  "period_start",
+] as const;
+
+const IDENTITY_COLUMNS = [
+  "external_id",
+  "identity_id",
+  "name",
+  "email",
+  "plan",
+  "stripe_customer_id",
+] as const;
+
+const STRIPE_COLUMNS = ["id", "name", "email", "unkey_external_id", "plan"] as const;
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -282,50 +329,38 @@ export function directoryRepo(db: Kysely<Database>) {
         OR directory_customers.stripe_customer_id IS NOT ${stripeId}
         OR directory_customers.stripe_match IS NOT ${stripeMatch}`);
       await db.transaction().execute(async (trx) => {
-        for (const part of chunks(items, BATCH)) {
-          await trx
-            .insertInto("directory_customers")
-            .values(
-              part.map((i) => ({
-                external_id: i.externalId,
-                kind: "customer" as const,
-                identity_id: i.identityId,
-                name: i.name,
-                email: i.email,
-                plan: i.plan,
-                identity_plan: i.plan,
-                stripe_customer_id: i.stripeCustomerId,
-                stripe_match: i.stripeCustomerId ? "meta" : "none",
-                seen_run: runId,
-                synced_at: now,
-              })),
-            )
-            .onConflict((oc) =>
-              oc
-                .column("external_id")
-                .doUpdateSet((eb) => ({
-                  kind: eb.ref("excluded.kind"),
-                  identity_id: eb.ref("excluded.identity_id"),
-                  name: eb.ref("excluded.name"),
-                  email: eb.ref("excluded.email"),
-                  identity_plan: sql`excluded.identity_plan`,
-                  plan: sql.raw(plan),
-                  stripe_customer_id: sql.raw(stripeId),
-                  stripe_match: sql.raw(stripeMatch),
-                  seen_run: eb.ref("excluded.seen_run"),
-                  synced_at: eb.ref("excluded.synced_at"),
-                }))
-                .where(() => sql<SqlBool>`${differs}`),
-            )
-            .execute();
+        for (const part of chunks(items, JSON_BATCH)) {
+          const rows = part.map((i) => [
+            i.externalId,
+            i.identityId,
+            i.name,
+            i.email,
+            i.plan,
+            i.stripeCustomerId,
+          ]);
+          await sql`INSERT INTO directory_customers (external_id, kind, identity_id, name, email,
+              plan, identity_plan, stripe_customer_id, stripe_match, seen_run, synced_at)
+            SELECT u.external_id, 'customer', u.identity_id, u.name, u.email, u.plan, u.plan,
+              u.stripe_customer_id,
+              CASE WHEN u.stripe_customer_id IS NOT NULL THEN 'meta' ELSE 'none' END,
+              ${runId}, ${now}
+            FROM ${jsonRows(rows, IDENTITY_COLUMNS)} AS u WHERE true
+            ON CONFLICT (external_id) DO UPDATE SET
+              kind = excluded.kind,
+              identity_id = excluded.identity_id,
+              name = excluded.name,
+              email = excluded.email,
+              identity_plan = excluded.identity_plan,
+              plan = ${sql.raw(plan)},
+              stripe_customer_id = ${sql.raw(stripeId)},
+              stripe_match = ${sql.raw(stripeMatch)},
+              seen_run = excluded.seen_run,
+              synced_at = excluded.synced_at
+            WHERE ${differs}`.execute(trx);
           await trx
             .updateTable("directory_customers")
             .set({ seen_run: runId, synced_at: now })
-            .where(
-              "external_id",
-              "in",
-              part.map((i) => i.externalId),
-            )
+            .where("external_id", "in", jsonList(part.map((i) => i.externalId)))
             .where((eb) => eb.or([eb("seen_run", "<>", runId), eb("synced_at", "<>", now)]))
             .execute();
         }
@@ -335,95 +370,57 @@ export function directoryRepo(db: Kysely<Database>) {
     /** Writes one page of keys; keys with no identity get their own `unassigned_key` row. */
     async upsertKeys(runId: number, now: number, items: KeyInput[]): Promise<void> {
       if (items.length === 0) return;
+      const cols = sql.raw(KEY_COLUMNS.join(", "));
+      const sets = sql.raw(
+        KEY_COLUMNS.slice(1)
+          .map((c) => `${c} = excluded.${c}`)
+          .join(", "),
+      );
       await db.transaction().execute(async (trx) => {
-        for (const part of chunks(items, BATCH)) {
-          await trx
-            .insertInto("directory_keys")
-            .values(
-              part.map((k) => ({
-                key_id: k.keyId,
-                owner: k.externalId ?? unassignedKeyId(k.keyId),
-                external_id: k.externalId,
-                identity_id: k.identityId,
-                start: k.start,
-                name: k.name,
-                enabled: k.enabled ? 1 : 0,
-                remaining: k.remaining,
-                refill_interval: k.refill?.interval ?? null,
-                refill_amount: k.refill?.amount ?? null,
-                refill_day: k.refill?.refillDay ?? null,
-                last_used_at: k.lastUsedAt,
-                next_refill_at: k.nextRefillAt,
-                period_start: k.periodStart,
-                seen_run: runId,
-                synced_at: now,
-              })),
-            )
-            .onConflict((oc) =>
-              oc
-                .column("key_id")
-                .doUpdateSet((eb) => ({
-                  owner: eb.ref("excluded.owner"),
-                  external_id: eb.ref("excluded.external_id"),
-                  identity_id: eb.ref("excluded.identity_id"),
-                  start: eb.ref("excluded.start"),
-                  name: eb.ref("excluded.name"),
-                  enabled: eb.ref("excluded.enabled"),
-                  remaining: eb.ref("excluded.remaining"),
-                  refill_interval: eb.ref("excluded.refill_interval"),
-                  refill_amount: eb.ref("excluded.refill_amount"),
-                  refill_day: eb.ref("excluded.refill_day"),
-                  last_used_at: eb.ref("excluded.last_used_at"),
-                  next_refill_at: eb.ref("excluded.next_refill_at"),
-                  period_start: eb.ref("excluded.period_start"),
-                  seen_run: eb.ref("excluded.seen_run"),
-                  synced_at: eb.ref("excluded.synced_at"),
-                }))
-                .where(keyDiffers),
-            )
-            .execute();
+        for (const part of chunks(items, JSON_BATCH)) {
+          const rows = part.map((k) => [
+            k.keyId,
+            k.externalId ?? unassignedKeyId(k.keyId),
+            k.externalId,
+            k.identityId,
+            k.start,
+            k.name,
+            k.enabled ? 1 : 0,
+            k.remaining,
+            k.refill?.interval ?? null,
+            k.refill?.amount ?? null,
+            k.refill?.refillDay ?? null,
+            k.lastUsedAt,
+            k.nextRefillAt,
+            k.periodStart,
+          ]);
+          await sql`INSERT INTO directory_keys (${cols}, seen_run, synced_at)
+            SELECT ${cols}, ${runId}, ${now} FROM ${jsonRows(rows, KEY_COLUMNS)} WHERE true
+            ON CONFLICT (key_id) DO UPDATE SET ${sets},
+              seen_run = excluded.seen_run, synced_at = excluded.synced_at
+            WHERE ${keyDiffers}`.execute(trx);
           // Unchanged keys only get this run's id (no index carries it).
           await trx
             .updateTable("directory_keys")
             .set({ seen_run: runId, synced_at: now })
-            .where(
-              "key_id",
-              "in",
-              part.map((k) => k.keyId),
-            )
+            .where("key_id", "in", jsonList(part.map((k) => k.keyId)))
             .where((eb) => eb.or([eb("seen_run", "<>", runId), eb("synced_at", "<>", now)]))
             .execute();
           const loose = part.filter((k) => k.externalId === null);
           if (loose.length > 0) {
-            await trx
-              .insertInto("directory_customers")
-              .values(
-                loose.map((k) => ({
-                  external_id: unassignedKeyId(k.keyId),
-                  kind: "unassigned_key" as const,
-                  name: k.name,
-                  seen_run: runId,
-                  synced_at: now,
-                })),
-              )
-              .onConflict((oc) =>
-                oc
-                  .column("external_id")
-                  .doUpdateSet((eb) => ({
-                    name: eb.ref("excluded.name"),
-                    seen_run: eb.ref("excluded.seen_run"),
-                  }))
-                  .where(sql<SqlBool>`directory_customers.name IS NOT excluded.name`),
-              )
-              .execute();
+            await sql`INSERT INTO directory_customers (external_id, kind, name, seen_run, synced_at)
+              SELECT u.external_id, 'unassigned_key', u.name, ${runId}, ${now}
+              FROM ${jsonRows(
+                loose.map((k) => [unassignedKeyId(k.keyId), k.name]),
+                ["external_id", "name"],
+              )} AS u WHERE true
+              ON CONFLICT (external_id) DO UPDATE SET
+                name = excluded.name, seen_run = excluded.seen_run
+              WHERE directory_customers.name IS NOT excluded.name`.execute(trx);
             await trx
               .updateTable("directory_customers")
               .set({ seen_run: runId })
-              .where(
-                "external_id",
-                "in",
-                loose.map((k) => unassignedKeyId(k.keyId)),
-              )
+              .where("external_id", "in", jsonList(loose.map((k) => unassignedKeyId(k.keyId))))
               .where("seen_run", "<>", runId)
               .execute();
           }
@@ -474,29 +471,15 @@ export function directoryRepo(db: Kysely<Database>) {
     async upsertStripeCustomers(runId: number, items: StripeCustomerInput[]): Promise<void> {
       if (items.length === 0) return;
       await db.transaction().execute(async (trx) => {
-        for (const part of chunks(items, BATCH)) {
-          await trx
-            .insertInto("directory_stripe_customers")
-            .values(
-              part.map((c) => ({
-                id: c.id,
-                name: c.name,
-                email: c.email,
-                unkey_external_id: c.unkeyExternalId,
-                plan: c.plan,
-                seen_run: runId,
-              })),
-            )
-            .onConflict((oc) =>
-              oc.column("id").doUpdateSet((eb) => ({
-                name: eb.ref("excluded.name"),
-                email: eb.ref("excluded.email"),
-                unkey_external_id: eb.ref("excluded.unkey_external_id"),
-                plan: eb.ref("excluded.plan"),
-                seen_run: eb.ref("excluded.seen_run"),
-              })),
-            )
-            .execute();
+        for (const part of chunks(items, JSON_BATCH)) {
+          const rows = part.map((c) => [c.id, c.name, c.email, c.unkeyExternalId, c.plan]);
+          await sql`INSERT INTO directory_stripe_customers
+              (id, name, email, unkey_external_id, plan, seen_run)
+            SELECT u.id, u.name, u.email, u.unkey_external_id, u.plan, ${runId}
+            FROM ${jsonRows(rows, STRIPE_COLUMNS)} AS u WHERE true
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email,
+              unkey_external_id = excluded.unkey_external_id, plan = excluded.plan,
+              seen_run = excluded.seen_run`.execute(trx);
         }
       });
     },
@@ -514,19 +497,20 @@ export function directoryRepo(db: Kysely<Database>) {
       items: { customerId: string; status: string; rank: number }[],
     ): Promise<void> {
       if (items.length === 0) return;
-      await db.transaction().execute(async (trx) => {
-        for (const s of items) {
-          // The best-ranked subscription (active first) describes the customer.
-          await trx
-            .updateTable("directory_stripe_customers")
-            .set({ subscription_status: s.status, subscription_rank: s.rank })
-            .where("id", "=", s.customerId)
-            .where((eb) =>
-              eb.or([eb("subscription_rank", "is", null), eb("subscription_rank", ">", s.rank)]),
-            )
-            .execute();
-        }
-      });
+      // The best-ranked subscription (active first) describes the customer: the first of the
+      // lowest rank per customer in this batch, then only if it beats what is stored.
+      const best = new Map<string, { customerId: string; status: string; rank: number }>();
+      for (const s of items) {
+        const b = best.get(s.customerId);
+        if (!b || s.rank < b.rank) best.set(s.customerId, s);
+      }
+      const rows = [...best.values()].map((s) => [s.customerId, s.status, s.rank]);
+      await sql`UPDATE directory_stripe_customers
+        SET subscription_status = u.status, subscription_rank = u.rank
+        FROM ${jsonRows(rows, ["id", "status", "rank"])} AS u
+        WHERE directory_stripe_customers.id = u.id
+          AND (directory_stripe_customers.subscription_rank IS NULL
+            OR directory_stripe_customers.subscription_rank > u.rank)`.execute(db);
     },
 
     /**
@@ -608,12 +592,12 @@ export function directoryRepo(db: Kysely<Database>) {
         DirectoryKey,
         "key_id" | "period_start" | "remaining" | "refill_amount" | "last_used_at"
       >[] = [];
-      for (const part of chunks(keyIds, BATCH)) {
+      for (const part of chunks(keyIds, JSON_BATCH * 10)) {
         out.push(
           ...(await db
             .selectFrom("directory_keys")
             .select(["key_id", "period_start", "remaining", "refill_amount", "last_used_at"])
-            .where("key_id", "in", part)
+            .where("key_id", "in", jsonList(part))
             .execute()),
         );
       }
@@ -629,9 +613,32 @@ export function directoryRepo(db: Kysely<Database>) {
       await q.execute();
     },
 
-    async applyUsage(items: KeyUsageUpdate[]): Promise<void> {
-      if (items.length === 0) return;
+    /**
+     * Stores one page of usage figures. With `reset`, first zeroes the figures of the keys in
+     * scope whose id lies in (`after`, `upTo`] (null = open end), in the same transaction: the
+     * usage question pages in key-id order, so each page replaces exactly its own slice of the
+     * key space (keys in it with no verifications spent nothing), and a pass that stops early
+     * leaves the keys after it with their previous figures, never with zeros.
+     */
+    async applyUsage(
+      items: KeyUsageUpdate[],
+      reset?: { owner?: string | undefined; after: string | null; upTo: string | null },
+    ): Promise<void> {
+      if (items.length === 0 && !reset) return;
       await db.transaction().execute(async (trx) => {
+        if (reset) {
+          let q = trx
+            .updateTable("directory_keys")
+            .set({ spent_24h: 0, spent_period: 0, in_overage: 0 })
+            // Only rows that hold figures: most keys of a quiet slice already read 0.
+            .where(
+              sql<SqlBool>`(spent_24h IS NOT 0 OR spent_period IS NOT 0 OR in_overage IS NOT 0)`,
+            );
+          if (reset.owner !== undefined) q = q.where("owner", "=", reset.owner);
+          if (reset.after !== null) q = q.where("key_id", ">", reset.after);
+          if (reset.upTo !== null) q = q.where("key_id", "<=", reset.upTo);
+          await q.execute();
+        }
         // One statement per chunk: the figures travel as one JSON array parameter.
         for (const part of chunks(items, 2000)) {
           const rows = JSON.stringify(
@@ -666,7 +673,7 @@ export function directoryRepo(db: Kysely<Database>) {
 
     async aggregates(owners: string[]): Promise<Map<string, OwnerAggregate>> {
       const out = new Map<string, OwnerAggregate>();
-      for (const part of chunks(owners, BATCH)) {
+      for (const part of chunks(owners, JSON_BATCH)) {
         const rows = await db
           .selectFrom("directory_keys")
           .select((eb) => [
@@ -681,7 +688,7 @@ export function directoryRepo(db: Kysely<Database>) {
             sql<number>`max(in_overage)`.as("in_overage"),
             sql<string>`group_concat(key_id || ' ' || start, ' ')`.as("key_terms"),
           ])
-          .where("owner", "in", part)
+          .where("owner", "in", jsonList(part))
           .groupBy("owner")
           .execute();
         for (const r of rows) {
@@ -767,6 +774,23 @@ export function directoryRepo(db: Kysely<Database>) {
     },
     async resumeSearchIndex(): Promise<boolean> {
       return resumeDirectoryFts(db as Kysely<unknown>);
+    },
+
+    /**
+     * Full sync: caps SQLite's page cache of this connection at `kib` while the sync runs and
+     * returns the function that puts the previous size back. A full sync walks every page about
+     * once, so a big cache buys it little, and the cache it fills stays resident (better-sqlite3
+     * defaults to 16 MB). SQLite-specific (PRAGMA); a PostgreSQL store would make it a no-op.
+     */
+    async limitPageCache(kib: number): Promise<() => Promise<void>> {
+      const r = await sql<{ cache_size: number }>`PRAGMA cache_size`.execute(db);
+      const previous = Number(r.rows[0]?.cache_size ?? -2000);
+      const size = -Math.max(1, Math.round(kib));
+      if (previous < 0 && previous >= size) return () => Promise.resolve(); // already as small
+      await sql.raw(`PRAGMA cache_size = ${size}`).execute(db);
+      return async () => {
+        await sql.raw(`PRAGMA cache_size = ${Math.trunc(previous)}`).execute(db);
+      };
     },
 
     byExternalId(externalId: string): Promise<DirectoryCustomer | undefined> {
