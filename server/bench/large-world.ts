@@ -47,6 +47,7 @@ import {
   type Summary,
 } from "./stats";
 import { forgetFinanceLedger } from "../src/services/finance/summary";
+import { periodSpec, refreshPeriod } from "../src/services/finance/usage-periods";
 import type {
   LargeWorldStats,
   RecentVerificationStats,
@@ -489,36 +490,66 @@ async function benchFinance(
     csrfToken: "bench",
     staff: { id: "bench-finance", email: "finance@example.com", name: "Bench", role: "finance" },
   });
-  const month = new Date(await sandbox.now()).toISOString().slice(0, 7);
-  const COLD = 5;
+  const now = new Date(deps.now());
+  const month = now.toISOString().slice(0, 7);
+  const y = now.getUTCFullYear();
+  const m = now.getUTCMonth();
+  const cur = periodSpec(Date.UTC(y, m, 1), Date.UTC(y, m + 1, 1));
+  const prev = periodSpec(Date.UTC(y, m - 1, 1), Date.UTC(y, m, 1));
+  const what = `${fmtInt(opts.customers)} customers, ${fmtInt(directoryRows)} directory rows, ${fmtInt(usage.rows)} per-day rollup rows`;
+
+  // What the schedule does in the background after a directory sync: fetch each month's usage
+  // per customer from analytics into the finance read model. A page view waits on this only the
+  // first time anyone asks for a period.
+  const queriesBefore = deps.analytics.usage().used;
+  const fetchPrev = await timed(() => refreshPeriod(deps, prev, "background"));
+  const fetchCur = await timed(() => refreshPeriod(deps, cur, "background"));
+  const queries = deps.analytics.usage().used - queriesBefore;
+
+  // The round then computes the month's summary once (schedule.ts): the Stripe reconciliation of
+  // overage candidates runs cold here, in the background, and is cached for viewers.
+  const warmUp = await timed(() => caller.finance.summary({ month }));
+
+  // Page views: from the read model. "Cold" = every in-process cache the view itself uses
+  // forgotten (analytics results, ledger sums); Stripe's answers are as the round left them.
+  const COLD = 20;
   const WARM = 20;
   const cold: number[] = [];
-  let customers = 0;
   for (let i = 0; i < COLD; i++) {
     deps.analytics.invalidate();
     forgetFinanceLedger(deps);
-    const r = await timed(() => caller.finance.summary({ month }));
-    cold.push(r.ms);
-    const v = r.value as unknown as { customers?: unknown[]; rows?: unknown[] };
-    customers = (v.customers ?? v.rows ?? []).length;
+    cold.push((await timed(() => caller.finance.summary({ month }))).ms);
   }
   const warm: number[] = [];
   for (let i = 0; i < WARM; i++)
     warm.push((await timed(() => caller.finance.summary({ month }))).ms);
   const c = summarize(cold);
   const w = summarize(warm);
-  const what = `${fmtInt(opts.customers)} customers, ${fmtInt(directoryRows)} directory rows, ${fmtInt(usage.rows)} per-day rollup rows`;
+  const curRow = fetchCur.value;
+  const cov = warmUp.value.overageCoverage;
   return [
     {
       section,
-      metric: `finance.summary (month ${month}), cold caches: p50 / p95`,
-      value: p5095(c),
-      target: "p95 ≤ 500 ms",
-      note: `n = ${COLD}, first call ${fmtMs(cold[0] ?? Number.NaN)} (Stripe cold too); analytics cache, directory snapshot and ledger sums forgotten each call; ${what}${customers ? `; ${fmtInt(customers)} rows returned` : ""}`,
+      metric: `finance read model: fetch month ${month} / previous month from analytics (background)`,
+      value: `${fmtMs(fetchCur.ms)} / ${fmtMs(fetchPrev.ms)}`,
+      note: `${fmtInt(curRow.customers_with_usage)} customers with usage this month, ${queries} analytics queries for both (pages of 20,000); runs after each directory sync and every sync interval, never on a page view once a month is stored; ${what}`,
     },
     {
       section,
-      metric: `finance.summary (month ${month}), warm caches: p50 / p95`,
+      metric: `finance background round: summary with Stripe's answers cold (warm-up)`,
+      value: fmtMs(warmUp.ms),
+      note: `${cov.candidates} overage candidates, ${cov.fetched} meter summaries fetched from Stripe (cap 500, 8 at a time); the round runs it so that viewers find the answers cached (10 min, stale-while-revalidate 1 h)`,
+    },
+    {
+      section,
+      metric: `finance.summary (month ${month}), page view, in-process caches cold: p50 / p95`,
+      value: p5095(c),
+      target: "p95 ≤ 500 ms",
+      note: `n = ${COLD}, max ${fmtMs(Math.max(...cold))}; analytics cache and ledger sums forgotten each call; usage from the read model, Stripe answers as the background round left them`,
+    },
+    {
+      section,
+      metric: `finance.summary (month ${month}), page view, warm: p50 / p95`,
       value: p5095(w),
       target: "p95 ≤ 500 ms",
       note: `n = ${WARM}, right after the cold calls`,

@@ -79,36 +79,43 @@ pnpm bench --only world --stripe-customers 5000          # of which this many in
 pnpm bench --no-write                        # print only
 \`\`\`
 
-Everything runs on loopback against the in-process sandbox emulators; nothing is asserted, the
-figures are for reading. What each section does:
+Everything runs on loopback against the sandbox emulators; nothing is asserted, the figures are
+for reading. The machine is shared with whatever else runs: compare runs taken under the same load.
+What each section does:
 
-- **Customer page**: the sandbox with 50 ms of latency injected on every endpoint of both emulators
-  (fault rules of kind \`latency\`). For each of N customers, each page procedure alone
-  (\`customers.byId\`, \`billing.subscription\`, \`billing.usage\`, \`billing.upcomingInvoice\`),
-  then all four together (\`Promise.all\` through \`createCaller\`, as the client's batched request
-  runs them). The ratio is together ÷ slowest alone, per page view. Each call starts with a cold
-  billing cache. "Round trips" = time ÷ 50 ms: the depth of dependent upstream calls.
+- **Customer page** (\`server/bench/customer-page.ts\`): the emulators in a child process
+  (\`pnpm sandbox\`) with 50 ms of latency injected on every endpoint (fault rules of kind
+  \`latency\`). For each of N customers, each page procedure alone (\`customers.byId\`,
+  \`billing.subscription\`, \`billing.usage\`, \`billing.upcomingInvoice\`, a fresh console
+  each), then all four together through one console (\`Promise.all\` through \`createCaller\`,
+  as the client's batched request runs them, sharing its caches as the server does). The ratios are
+  together ÷ slowest procedure alone and together ÷ slowest single upstream request, per page
+  view. The background directory refresh \`customers.byId\` starts is awaited between
+  measurements. "Round trips" = time ÷ 50 ms: the depth of dependent upstream calls.
 - **Client bundle**: \`vite build\` of the client into a scratch folder; the gzip (level 9) sizes of
   the JS that \`index.html\` loads eagerly (module scripts and \`modulepreload\` links).
-- **Chart render**: \`server/bench/render.ts\`. The client built into a scratch folder, the console
-  started as a child process in sandbox mode, headless Chromium (Playwright) signed in as finance
-  on \`/customers/<heaviest>?range=90d\` (daily, as the UI asks) and \`…&bucket=hour\` (2,160
-  hourly buckets). "Data received → chart painted" = from the \`responseEnd\` of the tRPC request
-  carrying \`usage.timeseries\` to one frame after the first chart shape appears in the
-  "Verifications by outcome" box (MutationObserver, then requestAnimationFrame + a macrotask), on
-  the page's own clock. The in-place row switches a loaded daily page to hourly by URL.
-- **Large world**: identities and keys bulk-inserted straight into the Unkey emulator's tables
-  (\`server/bench/large-world.ts\`), then the naive way of building a sorted, filtered directory
-  (ask Unkey for every identity and its keys), measured on a bounded sample and extrapolated.
-  Directory read-model figures (tRPC vs raw SQL, sync throughput, peak RSS) are measured when the
-  directory module is present (see the rows' notes). Only the first \`--stripe-customers\` (default
-  5,000) customers also exist in Stripe: the Stripe emulator serves a list page by parsing every
-  stored object of that type, so listing 100k Stripe customers is quadratic and would measure the
-  emulator, not the console. Sync and RSS figures come from one process that also hosts both
-  emulators and their in-memory SQLite world, so they are upper bounds for the console alone.
-  For \`finance.summary\`, per-day rollup rows (\`unkey_verifications_per_day\`, the only table
-  the month question reads) are bulk-inserted for every bench key from the first day of the
-  previous month to today (see \`bulkInsertUsageRollups\`); no raw events.
+- **Charts** (\`server/bench/charts.ts\`): \`usage.timeseries\` for the heaviest demo customer,
+  90 days hourly, server time and JSON payload; \`finance.summary\` over the demo world.
+- **Chart render** (\`server/bench/render.ts\`): the client built into a scratch folder, the
+  console started as a child process in sandbox mode, headless Chromium (Playwright) signed in as
+  finance on \`/customers/<heaviest>?range=90d\` (Auto buckets: daily) and \`…&bucket=hour\`
+  (2,160 hourly buckets, drawn as at most 400 steps with exact values in tooltip and table).
+  "Data received → chart painted" = from the \`responseEnd\` of the tRPC request carrying
+  \`usage.timeseries\` to one frame after the first chart shape appears in the "Verifications
+  by outcome" box, on the page's own clock. The in-place row switches a loaded daily page to hourly.
+- **Large world** (\`server/bench/large-world.ts\`): three processes. The emulators
+  (\`world-emulators.ts\`) bulk-insert 100k identities / 300k keys straight into the Unkey
+  emulator's tables (\`world-generator.ts\`), plus per-day usage rollups for every key from the
+  first day of the previous month to today (the only table the finance month question reads). The
+  console side (\`world-console.ts\`) runs in its own process with the V8 heap flags of
+  \`pnpm start\`: the naive way of building a sorted, filtered directory (ask Unkey for every
+  identity and its keys, a bounded sample extrapolated), the full sync (keys/s; peak RSS = the
+  kernel's high-water mark of the console process alone, the emulator process reported apart),
+  \`directory.list\` through tRPC vs the same repository query, the finance read model's
+  background fetch and \`finance.summary\` page views, then a second sync with recent raw events
+  (the steady state). Only the first \`--stripe-customers\` (default 5,000) customers also exist
+  in Stripe: the Stripe emulator serves a list page by parsing every stored object of that type,
+  so listing 100k Stripe customers would measure the emulator, not the console.
 `;
 }
 

@@ -10,7 +10,7 @@ import type { Config, UpstreamConfig } from "./env";
 import { createLogger } from "./logger";
 import { loadPlanCatalog } from "./plans/catalog";
 import { attachDirectory } from "./services/directory/index";
-import { startUsageRefresh } from "./services/finance/usage-periods";
+import { startUsageRefresh } from "./services/finance/schedule";
 import { resumePending } from "./services/operations/index";
 import { ensureSandboxStaff } from "./services/staff";
 import { openStore, repos as makeRepos } from "./store/index";

@@ -6,15 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { AppDeps } from "../../context";
 import { runFullSync } from "../directory/index";
+import { callerAs } from "../../testing/harness";
 import { depsFor, fastRetry, startSyncedSandbox, type Sandbox } from "../../testing/sandbox";
-import {
-  FINAL_LAG_MS,
-  OPEN_TTL_MS,
-  periodSpec,
-  readPeriod,
-  refreshDue,
-  refreshPeriod,
-} from "./usage-periods";
+import { FINAL_LAG_MS, OPEN_TTL_MS, periodSpec, readPeriod, refreshPeriod } from "./usage-periods";
+import { refreshDue } from "./schedule";
 
 let sandbox: Sandbox;
 let deps: AppDeps;
@@ -206,7 +201,24 @@ describe("the usage refresh schedule", () => {
       expect(await own.deps.repos.usagePeriods.get(cur.key)).toBeUndefined();
 
       await runFullSync(own.deps, { retry: fastRetry });
-      await refreshDue(own.deps, 10 * 60_000);
+      // The round fetches both months, then computes the current month's summary once, which
+      // leaves Stripe's answers for the overage candidates cached: the next viewer asks Stripe
+      // nothing.
+      const stripeCalls = vi.spyOn(own.deps.upstream.stripe, "meterEventSummaries");
+      expect(await refreshDue(own.deps, 10 * 60_000)).toEqual({
+        fetched: [cur.key, prev.key],
+        warmed: true,
+      });
+      expect(stripeCalls.mock.calls.length).toBeGreaterThan(0);
+      stripeCalls.mockClear();
+      const view = await (
+        await callerAs(own.deps, "finance")
+      ).finance.summary({
+        month: cur.key.slice(2),
+      });
+      expect(view.overageCoverage.candidates).toBeGreaterThan(0);
+      expect(stripeCalls).not.toHaveBeenCalled();
+      stripeCalls.mockRestore();
       const a = await own.deps.repos.usagePeriods.get(cur.key);
       const b = await own.deps.repos.usagePeriods.get(prev.key);
       expect(a?.final).toBe(0);
@@ -217,7 +229,7 @@ describe("the usage refresh schedule", () => {
       // Within the interval and after no newer sync: nothing to do.
       const spy = countQueries(own.deps);
       sandbox.clock.advance(60_000);
-      await refreshDue(own.deps, 10 * 60_000);
+      expect(await refreshDue(own.deps, 10 * 60_000)).toEqual({ fetched: [], warmed: false });
       expect(spy.count()).toBe(0);
       // A newer directory sync makes the open month due (its plans may have changed), not the
       // final one.

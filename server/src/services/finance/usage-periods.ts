@@ -11,8 +11,8 @@
  * - a period fetched at least FINAL_LAG after its end is final and never fetched again;
  * - otherwise it is served as is for OPEN_TTL; older, it is served at once, labelled with its age,
  *   and fetched again in the background (stale-while-revalidate);
- * - the schedule (refreshDue, every minute) keeps the current and the previous month fresh: every
- *   sync interval and after each directory sync (the rows carry the plan each customer had then).
+ * - the schedule (schedule.ts) keeps the current and the previous month fresh: every sync interval
+ *   and after each directory sync (the rows carry the plan each customer had then).
  * Custom ranges are periods too (`r:<from>:<to>`), dropped after a day unused.
  */
 import type { AppDeps } from "../../context";
@@ -24,8 +24,8 @@ import { num } from "../usage/stale";
 export const OPEN_TTL_MS = 5 * 60_000;
 /** Analytics ingestion lag: figures fetched this long after a period ended are final. */
 export const FINAL_LAG_MS = 15 * 60_000;
-const RANGE_KEEP_MS = 24 * 60 * 60_000;
-const TICK_MS = 60_000;
+/** A period read is recorded as used at most this often (custom ranges unused for a day are dropped). */
+const TOUCH_EVERY_MS = 60_000;
 
 export interface PeriodSpec {
   key: string;
@@ -109,59 +109,11 @@ export async function readPeriod(deps: AppDeps, spec: PeriodSpec): Promise<Perio
   const now = deps.now();
   const have = await deps.repos.usagePeriods.get(spec.key);
   if (!have) return { period: await refreshPeriod(deps, spec, "interactive"), staleMs: null };
-  if (now - have.last_used_at > TICK_MS) await deps.repos.usagePeriods.touch(spec.key, now);
+  if (now - have.last_used_at > TOUCH_EVERY_MS) await deps.repos.usagePeriods.touch(spec.key, now);
   const age = now - have.refreshed_at;
   if (have.final === 1 || age < OPEN_TTL_MS) return { period: have, staleMs: null };
   refreshPeriod(deps, spec, "interactive").catch((err: unknown) =>
     deps.log.warn({ err, period: spec.key }, "finance usage refresh failed; serving the last copy"),
   );
   return { period: have, staleMs: age };
-}
-
-function monthSpec(year: number, month0: number): PeriodSpec {
-  return periodSpec(Date.UTC(year, month0, 1), Date.UTC(year, month0 + 1, 1));
-}
-
-/**
- * One round of the schedule: fetches the current or previous month when it is missing, older
- * than `intervalMs`, or older than the directory's last completed sync (its rows carry plans and
- * allowances), and drops unused custom ranges. Does nothing before the first directory sync.
- */
-export async function refreshDue(deps: AppDeps, intervalMs: number): Promise<void> {
-  const synced = await deps.repos.syncRuns.lastOk();
-  if (!synced?.finished_at) return;
-  const now = deps.now();
-  const d = new Date(now);
-  for (const spec of [
-    monthSpec(d.getUTCFullYear(), d.getUTCMonth()),
-    monthSpec(d.getUTCFullYear(), d.getUTCMonth() - 1),
-  ]) {
-    const have = await deps.repos.usagePeriods.get(spec.key);
-    const due =
-      !have ||
-      (have.final === 0 &&
-        (now - have.refreshed_at >= intervalMs || have.refreshed_at < synced.finished_at));
-    if (due) await refreshPeriod(deps, spec, "background");
-  }
-  await deps.repos.usagePeriods.evictRanges(now - RANGE_KEEP_MS);
-}
-
-/** Runs `refreshDue` every minute (rounds never overlap). Returns a stop that awaits a round. */
-export function startUsageRefresh(deps: AppDeps, intervalMs: number): () => Promise<void> {
-  let running: Promise<void> | null = null;
-  const run = () => {
-    if (running) return;
-    running = refreshDue(deps, intervalMs)
-      .catch((err: unknown) => deps.log.warn({ err }, "finance usage refresh failed"))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(run, TICK_MS);
-  timer.unref();
-  run();
-  return async () => {
-    clearInterval(timer);
-    await running;
-  };
 }
