@@ -13,6 +13,7 @@ import { safeRedirect, SignInPage, signInSearchSchema } from "../features/auth";
 import { DIRECTORY_SCROLLER, DirectoryPage, directorySearchSchema } from "../features/directory";
 import { auditSearchSchema } from "../features/audit/search";
 import { financeSearchSchema } from "../features/finance/search";
+import { loadCharts } from "../features/usage/charts-loader";
 import { usageSearchShape } from "../features/usage/search";
 import type { AppRouter } from "../lib/api-types";
 import { AppLayout } from "./shell/app-layout";
@@ -95,6 +96,7 @@ const customerRoute = createRoute({
   loader: ({ context: { queryClient, trpc }, params: { externalId }, preload }) => {
     void queryClient.prefetchQuery(trpc.customers.byId.queryOptions({ externalId }));
     if (preload) return;
+    void loadCharts().catch(() => undefined); // the usage section retries and says so if it fails
     void queryClient.prefetchQuery(trpc.billing.subscription.queryOptions({ externalId }));
     void queryClient.prefetchQuery(trpc.billing.usage.queryOptions({ externalId }));
     void queryClient.prefetchQuery(trpc.billing.upcomingInvoice.queryOptions({ externalId }));

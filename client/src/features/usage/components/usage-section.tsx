@@ -35,30 +35,16 @@ import {
 } from "../shape";
 import { useBurndown, useUsageTimeseries } from "../use-usage";
 import { ChartCard, type TableColumn } from "./chart-card";
-import type * as UsageCharts from "./usage-charts";
+import { loadCharts, loadedCharts, type ChartsModule } from "../charts-loader";
 import classes from "./usage-section.module.css";
 
-// Recharts (≈100 KB gzip) lives in its own chunk, fetched when this section mounts, while the usage
-// request is in flight. Not React.lazy: a lazy component suspends on its first render even when
-// the chunk is already there, and React 19 then holds the reveal back for up to 300 ms (its
-// Suspense fallback throttle), which was most of the "data received → chart painted" time.
-type ChartsModule = typeof UsageCharts;
-let chartsModule: ChartsModule | null = null;
-let chartsLoading: Promise<ChartsModule> | null = null;
-function loadCharts(): Promise<ChartsModule> {
-  chartsLoading ??= import("./usage-charts").then(
-    (m) => (chartsModule = m),
-    (err: unknown) => {
-      chartsLoading = null; // a later mount tries again
-      throw err;
-    },
-  );
-  return chartsLoading;
-}
-
+// The charts chunk is fetched by the router with the page's code (charts-loader.ts), or at the
+// latest when this section mounts. Not React.lazy: a lazy component suspends on its first render
+// even when the chunk is already there, and React 19 then holds the reveal back for up to 300 ms
+// (its Suspense fallback throttle), which was most of the "data received → chart painted" time.
 /** The charts module once loaded; `failed` when its chunk could not be fetched. */
 function useCharts(): { charts: ChartsModule | null; failed: boolean } {
-  const [charts, setCharts] = useState(chartsModule);
+  const [charts, setCharts] = useState(loadedCharts);
   const [failed, setFailed] = useState(false);
   useEffect(() => {
     if (charts) return;
