@@ -462,10 +462,11 @@ async function benchDirectory(
 }
 
 /**
- * finance.summary for the current month over the large world (after the directory sync), through
- * tRPC as a finance user. Cold: analytics cache, directory snapshot and ledger sums forgotten
- * before each call (Stripe meter summaries stay cached after the first call, as in `charts`).
- * Warm: the same call again with every cache as the previous call left it.
+ * The finance page over the large world (after the directory sync), as the background round and a
+ * finance user see it: the round fetches the current and previous month into the finance read
+ * model and computes the summary once (Stripe reconciliation cold); page views then go through
+ * tRPC. Cold: analytics cache and ledger sums forgotten before each call. Warm: every cache as the
+ * previous call left it.
  */
 async function benchFinance(
   sandbox: EmulatorProcess,
