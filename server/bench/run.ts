@@ -152,9 +152,9 @@ async function main() {
   );
   if (!values["no-write"]) {
     const argv = process.argv.slice(2).join(" ");
-    // Hand-written notes after the generated part (from "## Charts and finance" on) are kept.
+    // Hand-written notes after the generated part (from "## Notes" on) are kept.
     const old = existsSync(docsPath) ? readFileSync(docsPath, "utf8") : "";
-    const at = old.indexOf("\n## Charts and finance");
+    const at = old.indexOf("\n## Notes");
     const tail = at >= 0 ? old.slice(at) : "";
     writeFileSync(docsPath, markdown(m, rows, `pnpm bench${argv ? ` ${argv}` : ""}`) + tail);
     console.log(`\nwrote ${docsPath}`);
