@@ -152,7 +152,7 @@ function SettleDialog({ op, onClose }: { op: Operation; onClose: () => void }) {
     }),
   );
   const what =
-    op.kind === "grant" ? `a grant of ${formatNumber(op.amount ?? 0)} credits` : "a plan change";
+    op.kind === "grant" ? `A grant of ${formatNumber(op.amount ?? 0)} credits` : "A plan change";
   return (
     <Modal
       closeButtonProps={{ "aria-label": "Close" }}

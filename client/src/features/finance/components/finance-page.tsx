@@ -14,7 +14,6 @@ import { getRouteApi } from "@tanstack/react-router";
 import { lazy, Suspense, useMemo, type ReactNode } from "react";
 import { AnchorLink } from "../../../components/anchor-link";
 import { ErrorState } from "../../../components/error-state";
-import { RelativeTime } from "../../../components/relative-time";
 import { UtcInstant } from "../../../components/utc-instant";
 import { useNow } from "../../../components/use-now";
 import type { RouterOutputs } from "../../../lib/api-types";
@@ -25,6 +24,7 @@ import {
   formatMinorUnitsDecimal,
   formatMoney,
   formatNumber,
+  formatUtcInstant,
 } from "../../../lib/format";
 import { useTRPC } from "../../../lib/trpc";
 import { currentMonth, formatChange, monthLabel, monthOptions, shiftMonth } from "../search";
@@ -223,8 +223,8 @@ function SummaryView({ data, month }: { data: Summary; month: string }) {
         </Alert>
       ) : (
         <Text size="xs" c="dimmed">
-          Usage as of <RelativeTime value={data.usageAsOf} size="xs" /> (Unkey analytics, refreshed
-          every few minutes)
+          Usage as of {formatUtcInstant(data.usageAsOf)} from Unkey analytics (refetched every few
+          minutes); revenue from Stripe.
         </Text>
       )}
       <SimpleGrid cols={{ base: 1, xs: 2, md: 5 }} spacing="md" component="dl" m={0}>
