@@ -3,7 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "../context";
 import { sdkClients } from "../sandbox/testing/clients";
 import { anonymousCaller, callerAs } from "../testing/harness";
-import { depsFor, startTestSandbox, type Sandbox } from "../testing/sandbox";
+import {
+  depsFor,
+  startTestSandbox,
+  type Sandbox,
+  storedMeterUsage,
+  stripeCall,
+} from "../testing/sandbox";
 import { runFullSync } from "../services/directory/index";
 import { meteredAmount } from "../services/billing";
 
@@ -29,22 +35,10 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-async function stripe<T>(method: string, path: string, params: Record<string, unknown> = {}) {
-  const res = await sandbox.stripe.call(method, path, params);
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${JSON.stringify(res.body)}`);
-  return res.body as T;
-}
-
-/** Sum of the emulator's stored meter events, read straight from its table. */
-function storedUsage(customer: string, from: number, to: number): number {
-  const row = sandbox.db
-    .prepare(
-      `SELECT coalesce(sum(value), 0) AS n FROM stripe_meter_events
-       WHERE event_name = ? AND customer = ? AND timestamp >= ? AND timestamp < ?`,
-    )
-    .get(sandbox.catalog.meter.eventName, customer, from, to) as { n: number };
-  return row.n;
-}
+const stripe = <T>(method: string, path: string, params: Record<string, unknown> = {}) =>
+  stripeCall<T>(sandbox, method, path, params);
+const storedUsage = (customer: string, from: number, to: number) =>
+  storedMeterUsage(sandbox, customer, from, to);
 
 const seconds = (isoString: string) => Date.parse(isoString) / 1000;
 

@@ -6,7 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "../context";
 import { callerAs, createTestDeps } from "../testing/harness";
-import { depsFor, sandboxUpstream, startTestSandbox, type Sandbox } from "../testing/sandbox";
+import {
+  depsFor,
+  sandboxUpstream,
+  startTestSandbox,
+  type Sandbox,
+  storedMeterUsage,
+  stripeCall,
+} from "../testing/sandbox";
 import { UpstreamError } from "../upstream/index";
 import type { StripeClient } from "../upstream/stripe";
 
@@ -23,21 +30,10 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-async function stripe<T>(method: string, path: string, params: Record<string, unknown> = {}) {
-  const res = await sandbox.stripe.call(method, path, params);
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${JSON.stringify(res.body)}`);
-  return res.body as T;
-}
-
-function storedUsage(customer: string, from: number, to: number): number {
-  const row = sandbox.db
-    .prepare(
-      `SELECT coalesce(sum(value), 0) AS n FROM stripe_meter_events
-       WHERE event_name = ? AND customer = ? AND timestamp >= ? AND timestamp < ?`,
-    )
-    .get(sandbox.catalog.meter.eventName, customer, from, to) as { n: number };
-  return row.n;
-}
+const stripe = <T>(method: string, path: string, params: Record<string, unknown> = {}) =>
+  stripeCall<T>(sandbox, method, path, params);
+const storedUsage = (customer: string, from: number, to: number) =>
+  storedMeterUsage(sandbox, customer, from, to);
 
 interface Call {
   name: string;

@@ -84,3 +84,26 @@ export async function startSyncedSandbox(opts: { customers?: number; historyDays
     },
   };
 }
+
+/** A Stripe emulator call from a test (no SDK): throws on an error status. */
+export async function stripeCall<T>(
+  sandbox: Sandbox,
+  method: string,
+  path: string,
+  params: Record<string, unknown> = {},
+): Promise<T> {
+  const res = await sandbox.stripe.call(method, path, params);
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${JSON.stringify(res.body)}`);
+  return res.body as T;
+}
+
+/** Sum of the emulator's stored meter events for a customer in [from, to) (unix s), from its table. */
+export function storedMeterUsage(sandbox: Sandbox, customer: string, from: number, to: number) {
+  const row = sandbox.db
+    .prepare(
+      `SELECT coalesce(sum(value), 0) AS n FROM stripe_meter_events
+       WHERE event_name = ? AND customer = ? AND timestamp >= ? AND timestamp < ?`,
+    )
+    .get(sandbox.catalog.meter.eventName, customer, from, to) as { n: number };
+  return row.n;
+}
