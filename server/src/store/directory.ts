@@ -2,10 +2,11 @@
  * The directory read model: customers (identities joined with Stripe, plus the orphans), their
  * keys, and the Stripe customers last listed. Portable SQL through Kysely; the SQLite-specific
  * pieces are FTS5 search (directory-fts.ts) and batches passed as one JSON parameter read with
- * `json_each` / `->>` (`jsonRows`; PostgreSQL has `json_array_elements` and `->>`).
+ * `json_each` / `->>` (`jsonRows` in json-params.ts; PostgreSQL has `json_array_elements` and `->>`).
  */
-import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from "kysely";
+import { sql, type Expression, type Kysely, type SqlBool } from "kysely";
 import type { ExpressionBuilder, SelectQueryBuilder } from "kysely";
+import { chunks, JSON_BATCH, jsonList, jsonRows } from "./json-params";
 import { FTS_MIN_TERM, ftsMatchIds, pauseDirectoryFts, resumeDirectoryFts } from "./directory-fts";
 import type { Database, DirectoryCustomer, DirectoryKey, DirectoryKind } from "./schema";
 
@@ -142,47 +143,7 @@ export function likeContains(term: string): string {
   return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** A key upsert rewrites a stored key (and its owner index entry) only when a value moved. */
-const keyDiffers = sql<SqlBool>`${sql.raw(
-  [
-    "owner",
-    "external_id",
-    "identity_id",
-    "start",
-    "name",
-    "enabled",
-    "remaining",
-    "refill_interval",
-    "refill_amount",
-    "refill_day",
-    "last_used_at",
-    "next_refill_at",
-    "period_start",
-  ]
-    .map((c) => `directory_keys.${c} IS NOT excluded.${c}`)
-    .join(" OR "),
-)}`;
-
 const BATCH = 400; // rows per multi-row statement: under SQLite's 32k bound-parameter limit
-const JSON_BATCH = 2000; // rows per JSON parameter (one statement each)
-
-/**
- * Rows passed as one JSON parameter (`[[v0, v1, …], …]`), read as a subquery with the given
- * column names. The sync writes every page this way rather than as a VALUES list with one bound
- * parameter per cell: a prepared SQLite statement with 1,600 parameters holds ~130 KB of native
- * memory (a JSON-fed one ~10 KB) until V8 collects its wrapper, and V8, which cannot see that
- * memory, collects it seconds later: at 20 pages a second that was tens of MB of RSS.
- */
-function jsonRows(rows: unknown[][], columns: readonly string[]): RawBuilder<unknown> {
-  const select = columns.map((c, i) => `value ->> ${i} AS ${c}`).join(", ");
-  return sql`(SELECT ${sql.raw(select)} FROM json_each(${JSON.stringify(rows)}))`;
-}
-
-/** `(SELECT value FROM json_each(?))`: a list of strings as one parameter, for `IN`. */
-function jsonList(values: readonly string[]): RawBuilder<string> {
-  return sql<string>`(SELECT value FROM json_each(${JSON.stringify(values)}))`;
-}
-
 const KEY_COLUMNS = [
   "key_id",
   "owner",
@@ -200,6 +161,13 @@ const KEY_COLUMNS = [
   "period_start",
 ] as const;
 
+/** A key upsert rewrites a stored key (and its owner index entry) only when a value moved. */
+const keyDiffers = sql<SqlBool>`${sql.raw(
+  KEY_COLUMNS.filter((c) => c !== "key_id")
+    .map((c) => `directory_keys.${c} IS NOT excluded.${c}`)
+    .join(" OR "),
+)}`;
+
 const IDENTITY_COLUMNS = [
   "external_id",
   "identity_id",
@@ -210,12 +178,6 @@ const IDENTITY_COLUMNS = [
 ] as const;
 
 const STRIPE_COLUMNS = ["id", "name", "email", "unkey_external_id", "plan"] as const;
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 type CustomerEb = ExpressionBuilder<Database, "directory_customers">;
 

@@ -6,6 +6,7 @@
  * Written by services/finance/usage-periods.ts; nothing here calls upstream.
  */
 import { sql, type Kysely } from "kysely";
+import { chunks, JSON_BATCH, jsonList, jsonRows } from "./json-params";
 import type { Database, UsagePeriodTable } from "./schema";
 
 export type UsagePeriod = UsagePeriodTable;
@@ -24,17 +25,6 @@ export interface PeriodCustomer {
   plan: string | null;
   verifications: number;
   spent: number;
-}
-
-/** Rows per INSERT: 5 parameters each, well under SQLite's 32,766 variables. */
-const INSERT_CHUNK = 2_000;
-/** Ids per IN (...) lookup. */
-const LOOKUP_CHUNK = 900;
-
-function chunks<T>(xs: readonly T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
 }
 
 export function usagePeriodsRepo(db: Kysely<Database>) {
@@ -63,30 +53,20 @@ export function usagePeriodsRepo(db: Kysely<Database>) {
       return db.transaction().execute(async (trx) => {
         await trx.deleteFrom("usage_period_customers").where("period_key", "=", key).execute();
         await trx.deleteFrom("usage_period_plans").where("period_key", "=", key).execute();
-        for (const part of chunks(rows, INSERT_CHUNK)) {
-          await trx
-            .insertInto("usage_period_customers")
-            .values(
-              part.map((r) => ({
-                period_key: key,
-                external_id: r.externalId,
-                verifications: r.verifications,
-                valid: r.valid,
-                spent: r.spent,
-                plan: null,
-                allowance: null,
-                over: 0,
-              })),
-            )
-            // Analytics groups by external_id, so a repeat is a bug upstream: keep the first.
-            .onConflict((c) => c.doNothing())
-            .execute();
+        // Plans and allowances come from the directory row of each customer, in the same statement.
+        for (const part of chunks(rows, JSON_BATCH)) {
+          const values = part.map((r) => [r.externalId, r.verifications, r.valid, r.spent]);
+          // Analytics groups by external_id, so a repeat is a bug upstream: keep the first.
+          await sql`INSERT INTO usage_period_customers
+              (period_key, external_id, verifications, valid, spent, plan, allowance, over)
+            SELECT ${key}, u.external_id, u.verifications, u.valid, u.spent, d.plan,
+              d.credits_allowance,
+              CASE WHEN d.credits_allowance > 0 AND u.spent > d.credits_allowance THEN 1 ELSE 0 END
+            FROM ${jsonRows(values, ["external_id", "verifications", "valid", "spent"])} AS u
+            LEFT JOIN directory_customers AS d ON d.external_id = u.external_id
+            WHERE true
+            ON CONFLICT DO NOTHING`.execute(trx);
         }
-        await sql`UPDATE usage_period_customers AS u
-          SET plan = d.plan, allowance = d.credits_allowance,
-              over = CASE WHEN d.credits_allowance > 0 AND u.spent > d.credits_allowance THEN 1 ELSE 0 END
-          FROM directory_customers AS d
-          WHERE u.period_key = ${key} AND d.external_id = u.external_id`.execute(trx);
         await sql`INSERT INTO usage_period_plans (period_key, plan, customers_with_usage, verifications, spent)
           SELECT period_key, coalesce(plan, 'none'), sum(verifications > 0), sum(verifications), sum(spent)
           FROM usage_period_customers WHERE period_key = ${key} GROUP BY 1, 2`.execute(trx);
@@ -178,11 +158,11 @@ export function usagePeriodsRepo(db: Kysely<Database>) {
     /** Figures of these customers in the period (missing = no usage), with names and plans. */
     async customers(key: string, ids: readonly string[]): Promise<Map<string, PeriodCustomer>> {
       const out = new Map<string, PeriodCustomer>();
-      for (const part of chunks([...new Set(ids)], LOOKUP_CHUNK)) {
+      for (const part of chunks([...new Set(ids)], JSON_BATCH)) {
         const dir = await db
           .selectFrom("directory_customers")
           .select(["external_id", "name", "plan"])
-          .where("external_id", "in", part)
+          .where("external_id", "in", jsonList(part))
           .execute();
         for (const d of dir)
           out.set(d.external_id, {
@@ -196,7 +176,7 @@ export function usagePeriodsRepo(db: Kysely<Database>) {
           .selectFrom("usage_period_customers")
           .select(["external_id", "verifications", "spent", "plan"])
           .where("period_key", "=", key)
-          .where("external_id", "in", part)
+          .where("external_id", "in", jsonList(part))
           .execute();
         for (const u of usage) {
           const c = out.get(u.external_id);
