@@ -11,11 +11,12 @@ import {
 } from "@mantine/core";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { StackedInstant } from "../../../components/stacked-instant";
 import { EmptyState } from "../../../components/empty-state";
 import { ErrorState } from "../../../components/error-state";
 import { OperationStateBadge } from "../../../components/operation-state-badge";
 import { RelativeTime } from "../../../components/relative-time";
-import { formatNumber, formatRole, formatUtcInstant } from "../../../lib/format";
+import { formatNumber, formatRole } from "../../../lib/format";
 import { useTRPC } from "../../../lib/trpc";
 
 const PAGE = 20;
@@ -79,10 +80,7 @@ export function LedgerSection({ externalId }: { externalId: string }) {
                 {ledger.data.items.map((e) => (
                   <Table.Tr key={e.operationId} id={`op-${e.operationId}`}>
                     <Table.Td>
-                      <Text size="sm" ff="monospace" style={{ whiteSpace: "nowrap" }}>
-                        {formatUtcInstant(e.at)}
-                      </Text>
-                      <RelativeTime value={e.at} size="xs" c="dimmed" />
+                      <StackedInstant value={e.at} />
                     </Table.Td>
                     <Table.Td>
                       <Text size="sm" style={{ overflowWrap: "anywhere" }}>

@@ -15,13 +15,13 @@ import {
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { StackedInstant } from "../../../components/stacked-instant";
 import { AnchorLink } from "../../../components/anchor-link";
 import { DialogActions } from "../../../components/dialog-actions";
 import { EmptyState } from "../../../components/empty-state";
 import { ErrorState } from "../../../components/error-state";
-import { RelativeTime } from "../../../components/relative-time";
 import type { RouterOutputs } from "../../../lib/api-types";
-import { formatNumber, formatRole, formatUtcInstant } from "../../../lib/format";
+import { formatNumber, formatRole } from "../../../lib/format";
 import { operationStateInfo } from "../../../lib/operation-state";
 import { useTRPC } from "../../../lib/trpc";
 import { NeedsReview } from "./needs-review";
@@ -97,10 +97,7 @@ function ApprovalsList() {
                 {list.data.items.map((op) => (
                   <Table.Tr key={op.id}>
                     <Table.Td>
-                      <Text size="sm" ff="monospace" style={{ whiteSpace: "nowrap" }}>
-                        {formatUtcInstant(op.createdAt)}
-                      </Text>
-                      <RelativeTime value={op.createdAt} size="xs" c="dimmed" />
+                      <StackedInstant value={op.createdAt} />
                     </Table.Td>
                     <Table.Td>
                       <Text size="sm" style={{ overflowWrap: "anywhere" }}>

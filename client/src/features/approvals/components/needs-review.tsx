@@ -14,12 +14,12 @@ import {
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { StackedInstant } from "../../../components/stacked-instant";
 import { AnchorLink } from "../../../components/anchor-link";
 import { DialogActions } from "../../../components/dialog-actions";
 import { ErrorState } from "../../../components/error-state";
-import { RelativeTime } from "../../../components/relative-time";
 import type { RouterOutputs } from "../../../lib/api-types";
-import { formatNumber, formatUtcInstant } from "../../../lib/format";
+import { formatNumber } from "../../../lib/format";
 import { useTRPC } from "../../../lib/trpc";
 
 /**
@@ -72,10 +72,7 @@ export function NeedsReview() {
                 {list.data.items.map((op) => (
                   <Table.Tr key={op.id}>
                     <Table.Td>
-                      <Text size="sm" ff="monospace" style={{ whiteSpace: "nowrap" }}>
-                        {formatUtcInstant(op.updatedAt)}
-                      </Text>
-                      <RelativeTime value={op.updatedAt} size="xs" c="dimmed" />
+                      <StackedInstant value={op.updatedAt} />
                     </Table.Td>
                     <Table.Td>
                       <AnchorLink

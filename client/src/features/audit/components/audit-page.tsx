@@ -19,12 +19,12 @@ import {
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { getRouteApi } from "@tanstack/react-router";
 import { Fragment, useState } from "react";
+import { StackedInstant } from "../../../components/stacked-instant";
 import { AnchorLink } from "../../../components/anchor-link";
 import type { RouterOutputs } from "../../../lib/api-types";
 import { EmptyState } from "../../../components/empty-state";
 import { ErrorState } from "../../../components/error-state";
-import { RelativeTime } from "../../../components/relative-time";
-import { formatNumber, formatRole, formatUtcInstant } from "../../../lib/format";
+import { formatNumber, formatRole } from "../../../lib/format";
 import { pageSearchProps } from "../../../lib/page-search";
 import { useTRPC } from "../../../lib/trpc";
 import {
@@ -301,10 +301,7 @@ function AuditRow({ entry: e }: { entry: Entry }) {
     <Fragment>
       <Table.Tr>
         <Table.Td>
-          <Text size="sm" ff="monospace" style={{ whiteSpace: "nowrap" }}>
-            {formatUtcInstant(e.at)}
-          </Text>
-          <RelativeTime value={e.at} size="xs" c="dimmed" />
+          <StackedInstant value={e.at} />
         </Table.Td>
         <Table.Td style={{ overflowWrap: "anywhere" }}>{e.actorEmail ?? "—"}</Table.Td>
         <Table.Td>{e.actorRole ? formatRole(e.actorRole) : "—"}</Table.Td>
