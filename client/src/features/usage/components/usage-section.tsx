@@ -105,6 +105,14 @@ export function UsageSection({
       : `the last ${RANGE_LABELS[range]}`;
 
   const tsStatus = !req.ok ? "success" : ts.query.status;
+  // What both timeseries cards (verifications, credits spent) take from the one request.
+  const timeseriesCard = {
+    status: tsStatus,
+    error: ts.query.error,
+    onRetry: () => void ts.query.refetch(),
+    retrying: ts.query.isRefetching,
+    dimmed: ts.query.isPlaceholderData,
+  };
 
   const verificationColumns: TableColumn<VerificationRow>[] = [
     { key: "label", label: "Bucket (UTC)", cell: (r) => r.label },
@@ -258,10 +266,7 @@ export function UsageSection({
                 </Text>
               ) : undefined
             }
-            status={req.ok ? tsStatus : "success"}
-            error={ts.query.error}
-            onRetry={() => void ts.query.refetch()}
-            retrying={ts.query.isRefetching}
+            {...timeseriesCard}
             empty={!req.ok || !ts.verifications || ts.verifications.total === 0}
             emptyTitle={req.ok ? "No verifications in this range" : "Pick a valid range"}
             emptyText={
@@ -269,7 +274,6 @@ export function UsageSection({
                 ? "No key of this customer was verified in the chosen range. Try a longer range."
                 : req.message
             }
-            dimmed={ts.query.isPlaceholderData}
             note={
               ts.verifications && ts.bucketMs
                 ? drawingNote(ts.verifications.drawn, ts.verifications.rows.length, ts.bucketMs)
@@ -290,10 +294,7 @@ export function UsageSection({
                 <Text size="sm">{formatNumber(ts.spent.total)} credits spent</Text>
               ) : undefined
             }
-            status={req.ok ? tsStatus : "success"}
-            error={ts.query.error}
-            onRetry={() => void ts.query.refetch()}
-            retrying={ts.query.isRefetching}
+            {...timeseriesCard}
             empty={!req.ok || !ts.spent || ts.spent.total === 0}
             emptyTitle={req.ok ? "No credits spent in this range" : "Pick a valid range"}
             emptyText={
@@ -301,7 +302,6 @@ export function UsageSection({
                 ? "Verifications that cost credits show here. Nothing was spent in the chosen range."
                 : req.message
             }
-            dimmed={ts.query.isPlaceholderData}
             note={
               ts.spent && ts.bucketMs
                 ? drawingNote(ts.spent.drawn, ts.spent.rows.length, ts.bucketMs)
