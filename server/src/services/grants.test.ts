@@ -9,8 +9,8 @@ import { TRPCError } from "@trpc/server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { AppDeps } from "../context";
 import { startSandbox } from "../sandbox/index";
-import { callerAs, createTestDeps } from "../testing/harness";
-import { createUpstream } from "../upstream/index";
+import { callerAs } from "../testing/harness";
+import { depsFor } from "../testing/sandbox";
 import { createGrant, mainKey } from "./grants";
 import {
   configureExecutor,
@@ -35,7 +35,7 @@ beforeAll(async () => {
     startAt: "2026-03-15T12:00:00.000Z",
   });
   // Faults must reach the executor, not be absorbed by SDK retries; timeouts must be quick.
-  ({ deps, close: closeDeps } = await consoleOver(600));
+  ({ deps, close: closeDeps } = await depsFor(sandbox, { timeoutMs: 600 }));
   configureExecutor(deps, { tuning: { backoffMs: 5, maxRetryAfterMs: 20 } });
   acmeKey = mainKey(await deps.upstream.unkey.keysOf("acme-corp"))!.keyId;
 });
@@ -48,24 +48,6 @@ afterAll(async () => {
   await closeDeps();
   await sandbox.close();
 });
-
-/** A console (store and SDK clients, retries off) over the sandbox, with this upstream timeout. */
-function consoleOver(timeoutMs: number) {
-  return createTestDeps({
-    upstream: createUpstream(
-      {
-        unkey: {
-          rootKey: sandbox.credentials.unkeyRootKey,
-          apiId: sandbox.credentials.unkeyApiId,
-          baseUrl: sandbox.unkeyUrl,
-        },
-        stripe: { secretKey: sandbox.credentials.stripeSecretKey, baseUrl: sandbox.stripeUrl },
-      },
-      { readRetryBudgetMs: 0, stripeRetries: 0, timeoutMs },
-    ),
-    now: () => sandbox.clock.now(),
-  });
-}
 
 const am = { id: "stf_test_am", email: "am@example.com", role: "account_manager" as const };
 
@@ -339,7 +321,7 @@ describe("concurrency", () => {
     // Its own console (store and clients) with an ordinary timeout: 20 parallel reads against the
     // in-process emulators can outlast the fault tests' 600 ms on a loaded machine, and this test
     // is about the store's claim, not about timeouts.
-    const own = await consoleOver(10_000);
+    const own = await depsFor(sandbox, { timeoutMs: 10_000 });
     try {
       const before = await remaining(acmeKey);
       const input = grantInput(100);
